@@ -1,0 +1,1 @@
+# Placeholder: measurement sources (procstat, perf, RAPL, CSV, TCG plugin).
