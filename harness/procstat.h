@@ -1,0 +1,107 @@
+/*
+ * procstat: CPU time and memory of a process and its threads, read from
+ * /proc/PID/stat, /proc/PID/task/TID/stat and /proc/PID/status.
+ *
+ * CPU times are kept in clock ticks as the kernel reports them and turned
+ * into seconds with sysconf(_SC_CLK_TCK). Under TCG, guest work shows up as
+ * user time of QEMU (guest_time stays 0); guest_time is only non-zero under
+ * KVM.
+ */
+#ifndef PROCSTAT_H
+#define PROCSTAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Longest thread name the kernel reports (TASK_COMM_LEN 16) plus margin. */
+#define PROCSTAT_NAME_MAX 64
+/* QEMU runs a handful of threads; more than this is reported as E2BIG. */
+#define PROCSTAT_MAX_THREADS 256
+
+struct procstat_times {
+    uint64_t utime;      /* ticks in user mode (includes guest_time) */
+    uint64_t stime;      /* ticks in kernel mode */
+    uint64_t guest_time; /* ticks running a guest vCPU (KVM only) */
+};
+
+struct procstat_thread {
+    pid_t tid;
+    char name[PROCSTAT_NAME_MAX]; /* e.g. "CPU 0/TCG", "CPU 0/KVM" */
+    struct procstat_times times;
+};
+
+/* One reading of a process: its own totals and each live thread. */
+struct procstat_snapshot {
+    pid_t pid;
+    char name[PROCSTAT_NAME_MAX];
+    struct procstat_times process; /* includes threads that have exited */
+    size_t nthreads;
+    struct procstat_thread threads[PROCSTAT_MAX_THREADS];
+};
+
+/* Memory figures from /proc/PID/status, in kB. */
+struct procstat_mem {
+    uint64_t vm_hwm_kb; /* peak resident set (VmHWM) */
+    uint64_t vm_rss_kb; /* current resident set (VmRSS) */
+};
+
+/*
+ * Difference of two snapshots of the same process, in seconds. total is
+ * utime+stime, guest is guest_time, host is total-guest (the split of the
+ * IncludeOS paper). vcpu is the time of the thread named "CPU N/..." (QEMU's
+ * vCPU thread) and io the rest (total - vcpu); has_vcpu is 0 when no such
+ * thread exists in both snapshots (a plain Linux process), and then vcpu
+ * and io are not meaningful.
+ */
+struct procstat_delta {
+    double total_s;
+    double guest_s;
+    double host_s;
+    int has_vcpu;
+    double vcpu_s;
+    double io_s;
+};
+
+/*
+ * Parses the text of a /proc/PID/stat (or task/TID/stat) file. The name is
+ * taken between the first '(' and the LAST ')', because a process name may
+ * itself contain spaces and parentheses; the numeric fields are counted
+ * after that last ')'. Copies the name (truncated to name_cap-1 bytes) into
+ * name when name is not NULL. Returns 0, or -EINVAL when the text is not a
+ * stat line.
+ */
+int procstat_parse_stat(const char *text, pid_t *pid, char *name,
+                        size_t name_cap, struct procstat_times *out);
+
+/*
+ * Parses VmHWM and VmRSS from the text of /proc/PID/status. Returns 0, or
+ * -EINVAL when either line is missing (a kernel thread has neither).
+ */
+int procstat_parse_status(const char *text, struct procstat_mem *out);
+
+/*
+ * Reads the process totals and every thread of pid under proc_root ("/proc"
+ * when NULL; tests pass a fake tree). Returns 0, or -errno (ESRCH when the
+ * process is gone, E2BIG above PROCSTAT_MAX_THREADS threads) with a message
+ * "procstat: PATH: what failed: strerror" in err when err is not NULL.
+ */
+int procstat_read(const char *proc_root, pid_t pid,
+                  struct procstat_snapshot *out, char *err, size_t err_cap);
+
+/* Reads VmHWM and VmRSS of pid; returns and reports as procstat_read. */
+int procstat_read_mem(const char *proc_root, pid_t pid,
+                      struct procstat_mem *out, char *err, size_t err_cap);
+
+/* Converts clock ticks to seconds with sysconf(_SC_CLK_TCK). */
+double procstat_ticks_to_s(uint64_t ticks);
+
+/*
+ * Computes after - before. Threads are matched by tid, so a vCPU thread
+ * that was replaced between the snapshots yields has_vcpu = 0.
+ */
+void procstat_diff(const struct procstat_snapshot *before,
+                   const struct procstat_snapshot *after,
+                   struct procstat_delta *out);
+
+#endif
