@@ -7,7 +7,7 @@
 #ifndef INSN_H
 #define INSN_H
 
-#include <limits.h>
+#include <linux/limits.h> /* PATH_MAX without feature macros */
 #include <stddef.h>
 #include <stdint.h>
 

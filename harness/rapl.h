@@ -11,7 +11,7 @@
 #ifndef RAPL_H
 #define RAPL_H
 
-#include <limits.h>
+#include <linux/limits.h> /* PATH_MAX without feature macros */
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
