@@ -6,3 +6,39 @@
 # Paths are relative to harness/.
 
 MEASURE_SRCS := procstat.c perfctr.c rapl.c csv.c hostinfo.c insn.c
+
+# Rules below must not become the includer's default goal: remember it here
+# and restore it at the end (empty means "the next target parsed").
+measure_default_goal := $(.DEFAULT_GOAL)
+
+MEASURE_BUILD := ../build
+MEASURE_CC ?= cc
+MEASURE_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -I.
+
+# --- TCG plugin ----------------------------------------------------------
+
+QEMU_PLUGIN_H := $(MEASURE_BUILD)/third_party/qemu/include/qemu/qemu-plugin.h
+INSN_PLUGIN := $(MEASURE_BUILD)/harness/insn-count.so
+
+.PHONY: plugin measure-tests
+plugin: $(INSN_PLUGIN)
+
+$(QEMU_PLUGIN_H):
+	../scripts/fetch-qemu-plugin-header.sh
+
+# -fPIC -shared: QEMU dlopen()s the plugin and resolves the qemu_plugin_*
+# calls against its own exported symbols, so nothing is linked here.
+$(INSN_PLUGIN): plugin/insn_count.c plugin/insn_count_abi.h $(QEMU_PLUGIN_H)
+	@mkdir -p $(dir $@)
+	$(MEASURE_CC) $(MEASURE_CFLAGS) -fPIC -shared \
+		-I$(dir $(QEMU_PLUGIN_H)) -o $@ plugin/insn_count.c
+
+# A tiny PVH guest that the plugin's integration test boots twice.
+INSN_TEST_GUEST := $(MEASURE_BUILD)/harness/insn-test-guest.elf
+
+$(INSN_TEST_GUEST): plugin/test_guest.S
+	@mkdir -p $(dir $@)
+	$(MEASURE_CC) -nostdlib -static -no-pie -Wl,-Ttext=0x200000 -Wl,-e,test_guest_start \
+		-Wl,--build-id=none -o $@ plugin/test_guest.S
+
+.DEFAULT_GOAL := $(measure_default_goal)
