@@ -41,4 +41,16 @@ $(INSN_TEST_GUEST): plugin/test_guest.S
 	$(MEASURE_CC) -nostdlib -static -no-pie -Wl,-Ttext=0x200000 -Wl,-e,test_guest_start \
 		-Wl,--build-id=none -o $@ plugin/test_guest.S
 
+# --- Unit tests (Criterion) ----------------------------------------------
+
+MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat)
+
+measure-tests: $(MEASURE_TESTS)
+
+$(MEASURE_BUILD)/tests/harness-procstat: tests/test_procstat.c procstat.c \
+		procstat.h
+	@mkdir -p $(dir $@)
+	$(MEASURE_CC) $(MEASURE_CFLAGS) -o $@ tests/test_procstat.c procstat.c \
+		-lcriterion
+
 .DEFAULT_GOAL := $(measure_default_goal)

@@ -1,0 +1,386 @@
+/*
+ * procstat: CPU time and memory of a process and its threads from /proc.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "procstat.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Fields after the last ')', counted from 0: field 3 of proc(5) is 0. */
+#define STAT_UTIME 11      /* field 14 */
+#define STAT_STIME 12      /* field 15 */
+#define STAT_GUEST_TIME 40 /* field 43, since Linux 2.6.24 */
+
+/* /proc/PID/status of a QEMU process is about 1.5 kB. */
+#define PROC_FILE_MAX 16384
+
+static void procstat_err(char *err, size_t err_cap, const char *path,
+                         const char *what, int errnum)
+{
+    if (err != NULL && err_cap > 0)
+        snprintf(err, err_cap, "procstat: %s: %s: %s", path, what,
+                 strerror(errnum));
+}
+
+/* snprintf into a path buffer; -ENAMETOOLONG when it does not fit. */
+static int format_path(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int format_path(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+static const char *proc_root_or_default(const char *proc_root)
+{
+    return proc_root != NULL ? proc_root : "/proc";
+}
+
+/* Parses an unsigned decimal token; returns the end or NULL. */
+static const char *parse_u64(const char *p, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!isdigit((unsigned char)*p))
+        return NULL;
+    errno = 0;
+    v = strtoull(p, &end, 10);
+    if (errno != 0)
+        return NULL;
+    *out = v;
+    return end;
+}
+
+int procstat_parse_stat(const char *text, pid_t *pid, char *name,
+                        size_t name_cap, struct procstat_times *out)
+{
+    const char *open = strchr(text, '(');
+    const char *close = strrchr(text, ')');
+    const char *p;
+    uint64_t value;
+    long pid_value;
+    char *end;
+
+    if (open == NULL || close == NULL || close < open)
+        return -EINVAL;
+    errno = 0;
+    pid_value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || pid_value <= 0)
+        return -EINVAL;
+
+    /* Fields are single-space separated after "comm) ". */
+    p = close + 1;
+    for (int field = 0; field <= STAT_GUEST_TIME; field++) {
+        if (*p != ' ')
+            return -EINVAL;
+        p++;
+        if (field == 0) { /* state: one letter */
+            if (!isalpha((unsigned char)*p))
+                return -EINVAL;
+            p++;
+            continue;
+        }
+        /* Some fields (tty_nr, exit_signal, priority) may be negative. */
+        if (*p == '-')
+            p++;
+        p = parse_u64(p, &value);
+        if (p == NULL)
+            return -EINVAL;
+        if (field == STAT_UTIME)
+            out->utime = value;
+        else if (field == STAT_STIME)
+            out->stime = value;
+        else if (field == STAT_GUEST_TIME)
+            out->guest_time = value;
+    }
+
+    if (pid != NULL)
+        *pid = (pid_t)pid_value;
+    if (name != NULL && name_cap > 0) {
+        size_t len = (size_t)(close - open - 1);
+
+        if (len >= name_cap)
+            len = name_cap - 1;
+        memcpy(name, open + 1, len);
+        name[len] = '\0';
+    }
+    return 0;
+}
+
+/* Finds "Key:" at a line start and parses its kB value. */
+static int status_kb(const char *text, const char *key, uint64_t *out)
+{
+    size_t key_len = strlen(key);
+    const char *p = text;
+
+    while (p != NULL && *p != '\0') {
+        if (strncmp(p, key, key_len) == 0 && p[key_len] == ':') {
+            p += key_len + 1;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            p = parse_u64(p, out);
+            if (p == NULL || strncmp(p, " kB", 3) != 0)
+                return -EINVAL;
+            return 0;
+        }
+        p = strchr(p, '\n');
+        if (p != NULL)
+            p++;
+    }
+    return -EINVAL;
+}
+
+int procstat_parse_status(const char *text, struct procstat_mem *out)
+{
+    struct procstat_mem mem;
+
+    if (status_kb(text, "VmHWM", &mem.vm_hwm_kb) < 0 ||
+        status_kb(text, "VmRSS", &mem.vm_rss_kb) < 0)
+        return -EINVAL;
+    *out = mem;
+    return 0;
+}
+
+/* Reads a whole small file into buf, NUL-terminated. Returns 0 or -errno. */
+static int read_small_file(const char *path, char *buf, size_t cap)
+{
+    size_t len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -errno;
+    for (;;) {
+        ssize_t n = read(fd, buf + len, cap - 1 - len);
+
+        if (n < 0) {
+            int e = errno;
+
+            if (e == EINTR)
+                continue;
+            close(fd);
+            return -e;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len == cap - 1) {
+            close(fd);
+            return -EFBIG;
+        }
+    }
+    close(fd);
+    buf[len] = '\0';
+    return 0;
+}
+
+/* Reads and parses one stat file; -errno, or -EINVAL if unparsable. */
+static int read_stat_file(const char *path, pid_t *pid, char *name,
+                          struct procstat_times *times, char *err,
+                          size_t err_cap)
+{
+    char buf[4096];
+    int rc = read_small_file(path, buf, sizeof(buf));
+
+    if (rc < 0) {
+        procstat_err(err, err_cap, path, "read failed", -rc);
+        return rc;
+    }
+    rc = procstat_parse_stat(buf, pid, name, PROCSTAT_NAME_MAX, times);
+    if (rc < 0)
+        procstat_err(err, err_cap, path, "not a stat line", -rc);
+    return rc;
+}
+
+static int is_number(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s != '\0'; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+static int read_threads(const char *root, pid_t pid,
+                        struct procstat_snapshot *out, char *err,
+                        size_t err_cap)
+{
+    char path[PATH_MAX];
+    struct dirent *entry;
+    DIR *dir;
+    int rc = 0;
+
+    rc = format_path(path, sizeof(path), "%s/%d/task", root, (int)pid);
+    if (rc < 0) {
+        procstat_err(err, err_cap, root, "path too long", -rc);
+        return rc;
+    }
+    dir = opendir(path);
+    if (dir == NULL) {
+        rc = -errno;
+        procstat_err(err, err_cap, path, "opendir failed", -rc);
+        return rc;
+    }
+    out->nthreads = 0;
+    while ((errno = 0, entry = readdir(dir)) != NULL) {
+        struct procstat_thread *t;
+        char stat_path[PATH_MAX];
+
+        if (!is_number(entry->d_name))
+            continue;
+        if (out->nthreads == PROCSTAT_MAX_THREADS) {
+            rc = -E2BIG;
+            procstat_err(err, err_cap, path, "too many threads", E2BIG);
+            break;
+        }
+        t = &out->threads[out->nthreads];
+        rc = format_path(stat_path, sizeof(stat_path), "%s/%s/stat", path,
+                         entry->d_name);
+        if (rc < 0) {
+            procstat_err(err, err_cap, path, "path too long", -rc);
+            break;
+        }
+        rc = read_stat_file(stat_path, &t->tid, t->name, &t->times, err,
+                            err_cap);
+        if (rc == -ENOENT || rc == -ESRCH) {
+            rc = 0; /* the thread exited after readdir: skip it */
+            if (err != NULL && err_cap > 0)
+                err[0] = '\0';
+            continue;
+        }
+        if (rc < 0)
+            break;
+        out->nthreads++;
+    }
+    if (entry == NULL && errno != 0) {
+        rc = -errno;
+        procstat_err(err, err_cap, path, "readdir failed", -rc);
+    }
+    closedir(dir);
+    return rc;
+}
+
+int procstat_read(const char *proc_root, pid_t pid,
+                  struct procstat_snapshot *out, char *err, size_t err_cap)
+{
+    const char *root = proc_root_or_default(proc_root);
+    char path[PATH_MAX];
+    int rc;
+
+    rc = format_path(path, sizeof(path), "%s/%d/stat", root, (int)pid);
+    if (rc < 0) {
+        procstat_err(err, err_cap, root, "path too long", -rc);
+        return rc;
+    }
+    rc =
+        read_stat_file(path, &out->pid, out->name, &out->process, err, err_cap);
+    if (rc == -ENOENT)
+        rc = -ESRCH;
+    if (rc < 0)
+        return rc;
+    return read_threads(root, pid, out, err, err_cap);
+}
+
+int procstat_read_mem(const char *proc_root, pid_t pid,
+                      struct procstat_mem *out, char *err, size_t err_cap)
+{
+    char path[PATH_MAX];
+    char buf[PROC_FILE_MAX];
+    int rc;
+
+    rc = format_path(path, sizeof(path), "%s/%d/status",
+                     proc_root_or_default(proc_root), (int)pid);
+    if (rc < 0) {
+        procstat_err(err, err_cap, proc_root, "path too long", -rc);
+        return rc;
+    }
+    rc = read_small_file(path, buf, sizeof(buf));
+    if (rc < 0) {
+        procstat_err(err, err_cap, path, "read failed", -rc);
+        return rc == -ENOENT ? -ESRCH : rc;
+    }
+    rc = procstat_parse_status(buf, out);
+    if (rc < 0)
+        procstat_err(err, err_cap, path, "no VmHWM or VmRSS line", -rc);
+    return rc;
+}
+
+double procstat_ticks_to_s(uint64_t ticks)
+{
+    static long ticks_per_s;
+
+    if (ticks_per_s <= 0) {
+        ticks_per_s = sysconf(_SC_CLK_TCK);
+        if (ticks_per_s <= 0)
+            ticks_per_s = 100; /* USER_HZ on every Linux architecture */
+    }
+    return (double)ticks / (double)ticks_per_s;
+}
+
+static double times_total_s(const struct procstat_times *t)
+{
+    return procstat_ticks_to_s(t->utime + t->stime);
+}
+
+/* QEMU with -name ...,debug-threads=on names vCPU threads "CPU N/ACCEL". */
+static int is_vcpu_thread(const struct procstat_thread *t)
+{
+    return strncmp(t->name, "CPU ", 4) == 0 && strchr(t->name, '/') != NULL;
+}
+
+static const struct procstat_thread *
+find_thread(const struct procstat_snapshot *s, pid_t tid)
+{
+    for (size_t i = 0; i < s->nthreads; i++)
+        if (s->threads[i].tid == tid)
+            return &s->threads[i];
+    return NULL;
+}
+
+void procstat_diff(const struct procstat_snapshot *before,
+                   const struct procstat_snapshot *after,
+                   struct procstat_delta *out)
+{
+    double vcpu_s = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->total_s =
+        times_total_s(&after->process) - times_total_s(&before->process);
+    out->guest_s = procstat_ticks_to_s(after->process.guest_time) -
+                   procstat_ticks_to_s(before->process.guest_time);
+    out->host_s = out->total_s - out->guest_s;
+
+    for (size_t i = 0; i < after->nthreads; i++) {
+        const struct procstat_thread *a = &after->threads[i];
+        const struct procstat_thread *b;
+
+        if (!is_vcpu_thread(a))
+            continue;
+        b = find_thread(before, a->tid);
+        if (b == NULL)
+            continue;
+        vcpu_s += times_total_s(&a->times) - times_total_s(&b->times);
+        out->has_vcpu = 1;
+    }
+    if (out->has_vcpu) {
+        out->vcpu_s = vcpu_s;
+        out->io_s = out->total_s - vcpu_s;
+    }
+}
