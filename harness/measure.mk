@@ -43,7 +43,7 @@ $(INSN_TEST_GUEST): plugin/test_guest.S
 
 # --- Unit tests (Criterion) ----------------------------------------------
 
-MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat)
+MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv)
 
 measure-tests: $(MEASURE_TESTS)
 
@@ -52,5 +52,10 @@ $(MEASURE_BUILD)/tests/harness-procstat: tests/test_procstat.c procstat.c \
 	@mkdir -p $(dir $@)
 	$(MEASURE_CC) $(MEASURE_CFLAGS) -o $@ tests/test_procstat.c procstat.c \
 		-lcriterion
+
+$(MEASURE_BUILD)/tests/harness-csv: tests/test_csv.c csv.c csv.h
+	@mkdir -p $(dir $@)
+	$(MEASURE_CC) $(MEASURE_CFLAGS) -DUKB_SOURCE_DIR='"$(abspath ..)"' \
+		-o $@ tests/test_csv.c csv.c -lcriterion -lm
 
 .DEFAULT_GOAL := $(measure_default_goal)
