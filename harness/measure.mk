@@ -43,7 +43,7 @@ $(INSN_TEST_GUEST): plugin/test_guest.S
 
 # --- Unit tests (Criterion) ----------------------------------------------
 
-MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv)
+MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv perfctr)
 
 measure-tests: $(MEASURE_TESTS)
 
@@ -57,5 +57,11 @@ $(MEASURE_BUILD)/tests/harness-csv: tests/test_csv.c csv.c csv.h
 	@mkdir -p $(dir $@)
 	$(MEASURE_CC) $(MEASURE_CFLAGS) -DUKB_SOURCE_DIR='"$(abspath ..)"' \
 		-o $@ tests/test_csv.c csv.c -lcriterion -lm
+
+$(MEASURE_BUILD)/tests/harness-perfctr: tests/test_perfctr.c perfctr.c \
+		perfctr.h
+	@mkdir -p $(dir $@)
+	$(MEASURE_CC) $(MEASURE_CFLAGS) -o $@ tests/test_perfctr.c perfctr.c \
+		-lcriterion
 
 .DEFAULT_GOAL := $(measure_default_goal)
