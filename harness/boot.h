@@ -1,0 +1,47 @@
+/*
+ * boot: the `ukbench boot` and `ukbench calibrate` subcommands, and the
+ * helpers shared with `run`: a temporary work folder and the guest
+ * instruction counter of one boot.
+ */
+#ifndef BOOT_H
+#define BOOT_H
+
+#include <stddef.h>
+
+#include "insn.h"
+#include "options.h"
+#include "system.h"
+
+/*
+ * The plugin mode passed to insn-count.so: "insn" counts every executed
+ * instruction exactly (see harness/plugin/insn_count.c for the cost).
+ */
+#define BOOT_INSN_MODE "insn"
+
+/*
+ * Creates a private folder under $TMPDIR (default /tmp) into buf[cap].
+ * Returns 0, or -1 with the reason in err.
+ */
+int boot_make_work_dir(char *buf, size_t cap, char *err, size_t errlen);
+
+/* Removes the folder made by boot_make_work_dir() and the files in it. */
+void boot_remove_work_dir(const char *dir);
+
+/*
+ * Prepares guest instruction counting for a QEMU system under TCG: when
+ * build_dir/harness/insn-count.so exists, creates the counter in work_dir
+ * and writes the -plugin argument into arg[cap]. Returns 1 when counting,
+ * 0 when unavailable (reason in why[whycap]: KVM, native, no plugin).
+ */
+int boot_insn_setup(struct insn_counter *ic, enum system_kind kind,
+                    enum qemu_accel accel, const char *build_dir,
+                    const char *work_dir, char *arg, size_t cap, char *why,
+                    size_t whycap);
+
+/* Runs `ukbench boot`; returns the process exit status. */
+int boot_main(int argc, char **argv);
+
+/* Runs `ukbench calibrate`; returns the process exit status. */
+int calibrate_main(int argc, char **argv);
+
+#endif
