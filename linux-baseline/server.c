@@ -1,8 +1,9 @@
 /*
  * The workload as a Linux UDP server: the native baseline, and the service
- * inside the Linux guest. Like the IncludeOS paper's Linux server, it runs a
- * plain recvfrom/handle/sendto loop on one socket; poll() joins a second
- * socket only when the control port is on.
+ * inside the Linux guest. It runs a plain recvfrom/handle/sendto loop on one
+ * socket, like the Linux server of the IncludeOS paper (Bratterud et al.,
+ * CloudCom 2015). poll() joins a second socket only when the control port
+ * is on.
  *
  * Linked statically with exactly one workload object (build/workloads/X.o),
  * which defines `workload`.
@@ -168,7 +169,7 @@ static void server_parse_options(int argc, char **argv,
 }
 
 /* Binds a UDP socket to address:port; exits with a message on failure. */
-static int server_bind(const char *address, int port, const char *what)
+static int server_bind(const char *address, int port, const char *role)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET,
                              .sin_port = htons((uint16_t)port)};
@@ -182,12 +183,12 @@ static int server_bind(const char *address, int port, const char *what)
     }
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        fprintf(stderr, "server: %s socket: socket() failed: %s\n", what,
+        fprintf(stderr, "server: %s socket: socket() failed: %s\n", role,
                 strerror(errno));
         exit(1);
     }
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        fprintf(stderr, "server: %s socket: bind to %s:%d failed: %s\n", what,
+        fprintf(stderr, "server: %s socket: bind to %s:%d failed: %s\n", role,
                 address, port, strerror(errno));
         exit(1);
     }
@@ -229,7 +230,7 @@ static void server_print_counters(const struct server_counters *c)
     fflush(stdout);
 }
 
-/* Receives one request on the service socket and answers it. */
+/* Receives one request on the service socket and sends the response. */
 static void server_serve_one(uint8_t *req, uint8_t *resp,
                              struct server_counters *c)
 {
@@ -265,8 +266,8 @@ static void server_serve_one(uint8_t *req, uint8_t *resp,
 }
 
 /*
- * Receives one control datagram. Returns 1 on "poweroff"; answers "stats"
- * with the counters line; counts anything else as ignored.
+ * Receives one control datagram. Returns 1 on "poweroff". Replies to "stats"
+ * with the counters line, and counts anything else as ignored.
  */
 static int server_control_one(struct server_counters *c)
 {

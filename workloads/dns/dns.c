@@ -16,10 +16,10 @@ struct dns_writer {
     size_t limit;
 };
 
-/* What the response carries, decided before any record is written. */
+/* Plan of the response, fixed before any record is written. */
 struct dns_reply {
     uint16_t flags;
-    uint16_t rcode; /* may exceed 15: the OPT record holds the high bits */
+    uint16_t rcode; /* may exceed 15: the OPT record carries the high bits */
     bool with_question;
     bool with_opt;
     uint16_t counts[3]; /* answer, authority, additional */

@@ -93,7 +93,7 @@ enum dns_owner {
     DNS_OWNER_SERVER, /* server<i>.local.org: A */
 };
 
-/* Where a question name falls relative to the zone. */
+/* Position of a question name relative to the zone. */
 struct dns_match {
     bool in_zone;
     enum dns_owner owner;
@@ -126,8 +126,8 @@ void dns_zone_address(enum dns_owner owner, uint16_t server_index,
                       uint8_t addr[4]);
 
 /*
- * Handles one DNS request as struct workload's handle contract says: the
- * response goes to resp[0..cap), and 0 means no reply.
+ * Handles one DNS request under the contract of struct workload's handle:
+ * the response goes to resp[0..cap), and 0 means no reply.
  */
 size_t dns_handle(const uint8_t *req, size_t len, uint8_t *resp, size_t cap);
 

@@ -48,7 +48,7 @@ static size_t parse_question_name(const uint8_t *req, size_t len, size_t *pos)
 
 /*
  * Skips the owner name of a record in the additional section, where
- * compression pointers are legal; a pointer ends the name and is not
+ * compression pointers are legal. A pointer ends the name and is not
  * followed, so loops cannot form. Returns false when the name runs past
  * the message or uses an unassigned label type. Sets *is_root when the name
  * is the root alone.

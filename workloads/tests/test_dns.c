@@ -237,9 +237,9 @@ Test(dns, nodata_table)
         const char *name;
         uint16_t qtype;
     } cases[] = {
-        {"server42.local.org", TYPE_AAAA}, /* handed case d8 */
-        {"server42.local.org", DNS_TYPE_NS}, {"www.local.org", DNS_TYPE_SOA},
-        {"local.org", DNS_TYPE_A},           {"local.org", 16 /* TXT */},
+        {"server42.local.org", TYPE_AAAA}, {"server42.local.org", DNS_TYPE_NS},
+        {"www.local.org", DNS_TYPE_SOA},   {"local.org", DNS_TYPE_A},
+        {"local.org", 16 /* TXT */},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -414,7 +414,7 @@ Test(dns, meta_types)
     }
 }
 
-/* d7: letter case of the question survives, and the answer matches. */
+/* The letter case of the question survives, and the answer matches. */
 Test(dns, mixed_case_echoed)
 {
     struct reply rep;
@@ -435,7 +435,7 @@ Test(dns, mixed_case_echoed)
     check_a(&rep.r.rrs[0], "SeRvEr42.LoCaL.oRg", addr);
 }
 
-/* d9: opcodes other than QUERY get NOTIMP. */
+/* Opcodes other than QUERY (here UPDATE, then all) get NOTIMP. */
 Test(dns, update_opcode_notimp)
 {
     struct reply rep;
@@ -464,7 +464,7 @@ Test(dns, update_opcode_notimp)
     }
 }
 
-/* Shorter than a header, or a response (d5): no reply at all. */
+/* Shorter than a header, or a response: no reply at all. */
 Test(dns, no_reply_cases)
 {
     uint8_t req[12] = {0x12, 0x34, 0x01, 0x00, 0, 1};
@@ -481,22 +481,22 @@ Test(dns, no_reply_cases)
 }
 
 /* Checks that `hex` gets FORMERR or, where allowed, no reply. */
-static void expect_formerr(const char *what, const char *hex,
+static void expect_formerr(const char *case_name, const char *hex,
                            bool no_reply_allowed)
 {
     struct reply rep;
 
     send_hex(hex, 512, &rep);
     if (rep.len == 0) {
-        cr_assert(no_reply_allowed, "%s: no reply", what);
+        cr_assert(no_reply_allowed, "%s: no reply", case_name);
         return;
     }
-    cr_assert(rep.parsed, "%s: response does not parse", what);
-    cr_assert_eq(rcode_of(&rep), DNS_RCODE_FORMERR, "%s: rcode %u", what,
+    cr_assert(rep.parsed, "%s: response does not parse", case_name);
+    cr_assert_eq(rcode_of(&rep), DNS_RCODE_FORMERR, "%s: rcode %u", case_name,
                  rcode_of(&rep));
-    cr_assert(rep.r.flags & FLAG_QR, "%s: QR clear", what);
-    cr_assert_eq(rep.r.id, 0x1234, "%s: id", what);
-    cr_assert_eq(rep.r.counts[1] + rep.r.counts[2], 0, "%s", what);
+    cr_assert(rep.r.flags & FLAG_QR, "%s: QR clear", case_name);
+    cr_assert_eq(rep.r.id, 0x1234, "%s: id", case_name);
+    cr_assert_eq(rep.r.counts[1] + rep.r.counts[2], 0, "%s", case_name);
 }
 
 /* Builds the hex of a name made of `labels` labels of `size` letters. */
@@ -511,28 +511,28 @@ static void long_name_hex(char *out, size_t cap, int labels, int size)
     }
 }
 
-Test(dns, hostile_handed_cases)
+Test(dns, hostile_names_and_counts)
 {
     char hex[2048];
     char name[1200];
 
-    /* d1: a compression pointer to itself as the question name. */
+    /* A compression pointer to itself as the question name. */
     expect_formerr("pointer loop", "123401000001000000000000c00c00010001",
                    true);
-    /* d2: no question. */
+    /* No question. */
     expect_formerr("no question", "123401000000000000000000", false);
-    /* d3: a 64-byte label. */
+    /* A 64-byte label. */
     long_name_hex(name, sizeof(name), 1, 64);
     snprintf(hex, sizeof(hex), "123401000001000000000000%s%s", name,
              "056c6f63616c036f72670000010001");
     expect_formerr("label of 64", hex, false);
-    /* d4: four 63-byte labels make a 257-byte name. */
+    /* Four 63-byte labels make a 257-byte name. */
     long_name_hex(name, sizeof(name), 4, 63);
     snprintf(hex, sizeof(hex), "123401000001000000000000%s0000010001", name);
     expect_formerr("name of 257", hex, false);
-    /* d6: the name ends mid-label. */
+    /* The name ends mid-label. */
     expect_formerr("cut-off name", "1234010000010000000000000773657276", true);
-    /* d10: two OPT records. */
+    /* Two OPT records. */
     expect_formerr("two OPT",
                    "1234010000010000000000020773657276657231056c6f63616c036f"
                    "7267000001000100002904d000000000000000002904d00000000000"
@@ -543,7 +543,7 @@ Test(dns, hostile_handed_cases)
 Test(dns, hostile_more_cases)
 {
     static const struct {
-        const char *what;
+        const char *case_name;
         const char *hex;
     } cases[] = {
         {"two questions", "1234 0100 0002 0000 0000 0000"
@@ -587,7 +587,7 @@ Test(dns, hostile_more_cases)
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        expect_formerr(cases[i].what, cases[i].hex, false);
+        expect_formerr(cases[i].case_name, cases[i].hex, false);
 }
 
 Test(dns, name_of_255_accepted)
@@ -653,7 +653,7 @@ Test(dns, edns_answered_with_opt)
     cr_assert_null(find_opt(&rep), "OPT sent to a client without EDNS");
 }
 
-/* d11: an EDNS size under 512 counts as 512. */
+/* An EDNS size under 512 counts as 512 (RFC 6891 section 6.2.3). */
 Test(dns, edns_small_payload_size)
 {
     struct reply rep;
