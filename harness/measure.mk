@@ -43,7 +43,7 @@ $(INSN_TEST_GUEST): plugin/test_guest.S
 
 # --- Unit tests (Criterion) ----------------------------------------------
 
-MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv perfctr)
+MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv perfctr rapl)
 
 measure-tests: $(MEASURE_TESTS)
 
@@ -62,6 +62,11 @@ $(MEASURE_BUILD)/tests/harness-perfctr: tests/test_perfctr.c perfctr.c \
 		perfctr.h
 	@mkdir -p $(dir $@)
 	$(MEASURE_CC) $(MEASURE_CFLAGS) -o $@ tests/test_perfctr.c perfctr.c \
+		-lcriterion
+
+$(MEASURE_BUILD)/tests/harness-rapl: tests/test_rapl.c rapl.c rapl.h
+	@mkdir -p $(dir $@)
+	$(MEASURE_CC) $(MEASURE_CFLAGS) -o $@ tests/test_rapl.c rapl.c \
 		-lcriterion
 
 .DEFAULT_GOAL := $(measure_default_goal)

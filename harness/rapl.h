@@ -18,7 +18,7 @@
 
 #define RAPL_MAX_ZONES 16
 #define RAPL_MAX_CPUS 16
-#define RAPL_REASON_MAX 160
+#define RAPL_REASON_MAX 256
 
 enum rapl_source {
     RAPL_NONE = 0,   /* no energy counter usable */
@@ -39,6 +39,7 @@ struct rapl_zone {
     uint64_t max_range_uj; /* energy_uj wraps to 0 past this value */
     uint64_t last_uj;      /* previous reading of energy_uj */
     uint64_t sum_uj;       /* energy since rapl_start, 64-bit */
+    int fd;                /* energy_uj, kept open and read with pread */
 };
 
 /* The perf "power" PMU: one system-wide counter per package. */
@@ -53,6 +54,8 @@ struct rapl_perf_power {
     int cpus[RAPL_MAX_CPUS]; /* one CPU per package, from cpumask */
     int fd_pkg[RAPL_MAX_CPUS];
     int fd_dram[RAPL_MAX_CPUS];
+    uint64_t start_pkg[RAPL_MAX_CPUS]; /* counts at rapl_start */
+    uint64_t start_dram[RAPL_MAX_CPUS];
 };
 
 struct rapl {
@@ -64,10 +67,12 @@ struct rapl {
     struct rapl_zone zones[RAPL_MAX_ZONES];
     struct rapl_perf_power perf;
     /* Background sampler of powercap zones (see rapl_start). */
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* guards zones[], stop_sampler, sample_errno */
+    pthread_cond_t wake;  /* signalled to stop the sampler early */
     pthread_t sampler;
     int sampler_running;
     int stop_sampler;
+    int sample_errno; /* first read error of the sampler, 0 if none */
     double sample_interval_s;
 };
 
@@ -101,11 +106,18 @@ int rapl_open(struct rapl *r, const char *sysfs_root, char *err,
  */
 int rapl_start(struct rapl *r, char *err, size_t err_cap);
 
+/*
+ * Reads every powercap zone once and adds the energy since the previous
+ * read to its sum (the sampler thread calls this; tests call it directly).
+ * Returns 0 or -errno; a no-op for the perf source.
+ */
+int rapl_sample(struct rapl *r);
+
 /* Stops sampling, takes the last reading and fills out. Returns 0/-errno. */
 int rapl_stop(struct rapl *r, struct rapl_result *out, char *err,
               size_t err_cap);
 
-/* Stops the sampler if running and closes every file descriptor. */
+/* Stops the sampler if running and closes everything; call once. */
 void rapl_close(struct rapl *r);
 
 /*
@@ -118,7 +130,8 @@ uint64_t rapl_delta_uj(uint64_t prev_uj, uint64_t cur_uj, uint64_t max_uj);
 
 /*
  * Longest safe interval between two reads of a zone with range max_uj, in
- * seconds: the time the counter takes to wrap at max_power_w, halved.
+ * seconds: half the time the counter takes to wrap at max_power_w, at most
+ * 60 s.
  */
 double rapl_wrap_interval_s(uint64_t max_uj, double max_power_w);
 
