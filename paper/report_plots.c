@@ -1,0 +1,434 @@
+/*
+ * Plot data files of ukreport. Each figure gets FIGURE.csv (a header line,
+ * then rows; NaN marks a missing value, which gnuplot leaves out) and
+ * FIGURE.vars, gnuplot assignments with the subtitle, the series titles
+ * and a note naming each metric left out and why.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Writes name = "value" with the quotes and backslashes escaped. */
+static void gp_string(FILE *f, const char *name, const char *value)
+{
+    fprintf(f, "%s = \"", name);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fputc('\\', f);
+        if (*p == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*p, f);
+    }
+    fputs("\"\n", f);
+}
+
+static void put_value(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs(",NaN", f);
+    else
+        fprintf(f, ",%.9g", v);
+}
+
+/* Writes the mean and the interval half-width of metric m. */
+static void put_mean_ci(FILE *f, const struct group *g, enum metric m)
+{
+    put_value(f, g->m[m].mean);
+    put_value(f, g->m[m].ci_half);
+}
+
+/* Copies a label into a gnuplot word list entry: quoted, no quotes. */
+static void append_title(char *titles, size_t len, const char *label)
+{
+    size_t used = strlen(titles);
+
+    if (used + 4 >= len)
+        return;
+    if (used > 0)
+        titles[used++] = ' ';
+    titles[used++] = '\'';
+    for (const char *p = label; *p && used + 2 < len; p++) {
+        if (*p != '\'' && *p != '"')
+            titles[used++] = *p;
+    }
+    titles[used++] = '\'';
+    titles[used] = '\0';
+}
+
+static FILE *open_out(const char *dir, const char *name)
+{
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        fprintf(stderr, "ukreport: %s: cannot create: %s\n", path,
+                strerror(errno));
+    return f;
+}
+
+static int close_out(FILE *f, const char *dir, const char *name)
+{
+    if (ferror(f) | (fclose(f) != 0)) {
+        fprintf(stderr, "ukreport: %s/%s: write failed: %s\n", dir, name,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* True when any group passing the filter has a value of metric m. */
+static int any_value(const struct group *const *gs, size_t n, enum metric m)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (gs[i]->m[m].n > 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Writes the distinct method lists of metric m over the groups into buf,
+ * "; "-separated. */
+static void group_methods(const struct group *const *gs, size_t n,
+                          enum metric m, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *methods = gs[i]->methods[m];
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(gs[j]->methods[m], methods) == 0;
+        if (seen || methods[0] == '\0')
+            continue;
+        if (buf[0] != '\0')
+            strncat(buf, "; ", len - strlen(buf) - 1);
+        strncat(buf, methods, len - strlen(buf) - 1);
+    }
+}
+
+/* Adds a line "what unavailable (methods): not drawn" to note when no
+ * group has a value of metric m. */
+static void note_missing(char *note, size_t len, const struct group *const *gs,
+                         size_t n, enum metric m, const char *what)
+{
+    char methods[256];
+
+    if (any_value(gs, n, m))
+        return;
+    group_methods(gs, n, m, methods, sizeof(methods));
+    if (note[0] != '\0')
+        strncat(note, "\n", len - strlen(note) - 1);
+    size_t used = strlen(note);
+    snprintf(note + used, len - used, "%s not drawn (method: %s)", what,
+             methods[0] ? methods : "no rows");
+}
+
+/* Writes the figure subtitle: host, accelerator and the methods behind
+ * metric m in the groups drawn. */
+static void subtitle(const struct row_set *set, const struct group *const *gs,
+                     size_t n, enum metric m, const char *method_label,
+                     char *buf, size_t len)
+{
+    char cpu[256], cores[64], kernel[128], accel[64], methods[256];
+
+    report_distinct(set, ROW_HOST_CPU, cpu, sizeof(cpu));
+    report_distinct(set, ROW_HOST_CORES, cores, sizeof(cores));
+    report_distinct(set, ROW_HOST_KERNEL, kernel, sizeof(kernel));
+    report_distinct(set, ROW_ACCEL, accel, sizeof(accel));
+    group_methods(gs, n, m, methods, sizeof(methods));
+    snprintf(buf, len, "host: %s, %s cores, Linux %s; accel: %s; %s: %s", cpu,
+             cores, kernel, accel, method_label,
+             methods[0] ? methods : "no rows");
+}
+
+/* Gathers pointers to the groups whose mode is mode (any mode when NULL)
+ * and whose workload is workload (any when NULL). */
+static size_t select_groups(const struct group_list *list, const char *mode,
+                            const char *workload, const struct group **out)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < list->n; i++) {
+        const struct group *g = &list->items[i];
+        if (mode && strcmp(g->mode, mode) != 0)
+            continue;
+        if (workload && strcmp(g->workload, workload) != 0)
+            continue;
+        if (g->n_ok == 0)
+            continue;
+        out[n++] = g;
+    }
+    return n;
+}
+
+static int write_fig4(const struct row_set *set, const struct group_list *l,
+                      const char *dir)
+{
+    const struct group **gs = calloc(l->n + 1, sizeof(*gs));
+    size_t n = select_groups(l, "paper", "dns", gs);
+    char label[256], note[1024] = "", sub[1024];
+    FILE *f = open_out(dir, "fig4.csv");
+
+    if (f == NULL) {
+        free(gs);
+        return -1;
+    }
+    fputs("label,total,total_ci,guest,guest_ci,host,host_ci,n\n", f);
+    for (size_t i = 0; i < n; i++) {
+        report_label(gs[i], label, sizeof(label));
+        fprintf(f, "\"%s\"", label);
+        put_mean_ci(f, gs[i], M_CPU_TOTAL_PER_1K);
+        put_mean_ci(f, gs[i], M_CPU_GUEST_PER_1K);
+        put_mean_ci(f, gs[i], M_CPU_HOST_PER_1K);
+        fprintf(f, ",%zu\n", gs[i]->n_ok);
+    }
+    if (close_out(f, dir, "fig4.csv") < 0) {
+        free(gs);
+        return -1;
+    }
+
+    note_missing(note, sizeof(note), gs, n, M_CPU_GUEST_PER_1K,
+                 "guest CPU time");
+    note_missing(note, sizeof(note), gs, n, M_CPU_HOST_PER_1K, "host CPU time");
+    if (n == 0)
+        snprintf(note, sizeof(note),
+                 "no successful rows with mode=paper "
+                 "and workload=dns: nothing drawn");
+    subtitle(set, gs, n, M_CPU_TOTAL_PER_1K, "CPU time", sub, sizeof(sub));
+    f = open_out(dir, "fig4.vars");
+    if (f == NULL) {
+        free(gs);
+        return -1;
+    }
+    fprintf(f, "have_data = %d\nnrows = %zu\n", n > 0, n);
+    fprintf(f, "have_total = %d\nhave_guest = %d\nhave_host = %d\n",
+            any_value(gs, n, M_CPU_TOTAL_PER_1K),
+            any_value(gs, n, M_CPU_GUEST_PER_1K),
+            any_value(gs, n, M_CPU_HOST_PER_1K));
+    gp_string(f, "subtitle", sub);
+    gp_string(f, "note", note);
+    free(gs);
+    return close_out(f, dir, "fig4.vars");
+}
+
+static int same_series(const struct group *a, const struct group *b)
+{
+    return strcmp(a->system, b->system) == 0 &&
+           strcmp(a->workload, b->workload) == 0 &&
+           strcmp(a->mode, b->mode) == 0 && strcmp(a->accel, b->accel) == 0 &&
+           strcmp(a->machine, b->machine) == 0;
+}
+
+/* Offered-rate sweeps: one block per series (system, workload, mode,
+ * accel, machine), separated by two blank lines for gnuplot's index. */
+static int write_rate(const struct row_set *set, const struct group_list *l,
+                      const char *dir)
+{
+    const struct group **gs = calloc(l->n + 1, sizeof(*gs));
+    size_t n = 0;
+    char titles[4096] = "", label[256], note_cpu[512] = "", note_insn[512] = "",
+         note_lat[512] = "", note_ach[512] = "", sub[1024], sub_insn[1024],
+         sub_lat[1024];
+    size_t nseries = 0;
+
+    for (size_t i = 0; i < l->n; i++) {
+        const struct group *g = &l->items[i];
+        if ((strcmp(g->mode, "rate") == 0 || strcmp(g->mode, "dnsperf") == 0) &&
+            g->n_ok > 0 && !isnan(g->offered_qps))
+            gs[n++] = g;
+    }
+    FILE *f = open_out(dir, "rate.csv");
+    if (f == NULL) {
+        free(gs);
+        return -1;
+    }
+    fputs("offered_qps,cpu_us_per_query,cpu_us_per_query_ci,"
+          "insn_per_query,insn_per_query_ci,lat_p50_us,lat_p50_us_ci,"
+          "lat_p99_us,lat_p99_us_ci,achieved_qps,achieved_qps_ci,n\n",
+          f);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || !same_series(gs[i - 1], gs[i])) {
+            if (i > 0)
+                fputs("\n\n", f);
+            report_label(gs[i], label, sizeof(label));
+            if (strcmp(gs[i]->mode, "rate") != 0)
+                strncat(label, " dnsperf", sizeof(label) - strlen(label) - 1);
+            append_title(titles, sizeof(titles), label);
+            nseries++;
+        }
+        fprintf(f, "%.9g", gs[i]->offered_qps);
+        put_mean_ci(f, gs[i], M_CPU_US_PER_QUERY);
+        put_mean_ci(f, gs[i], M_INSN_PER_QUERY);
+        put_mean_ci(f, gs[i], M_LAT_P50_US);
+        put_mean_ci(f, gs[i], M_LAT_P99_US);
+        put_mean_ci(f, gs[i], M_ACHIEVED_QPS);
+        fprintf(f, ",%zu\n", gs[i]->n_ok);
+    }
+    if (close_out(f, dir, "rate.csv") < 0) {
+        free(gs);
+        return -1;
+    }
+
+    note_missing(note_cpu, sizeof(note_cpu), gs, n, M_CPU_US_PER_QUERY,
+                 "CPU time");
+    note_missing(note_insn, sizeof(note_insn), gs, n, M_INSN_PER_QUERY,
+                 "guest instructions");
+    note_missing(note_lat, sizeof(note_lat), gs, n, M_LAT_P50_US, "latency");
+    note_missing(note_ach, sizeof(note_ach), gs, n, M_ACHIEVED_QPS,
+                 "achieved rate");
+    subtitle(set, gs, n, M_CPU_US_PER_QUERY, "CPU time", sub, sizeof(sub));
+    subtitle(set, gs, n, M_INSN_PER_QUERY, "instructions", sub_insn,
+             sizeof(sub_insn));
+    subtitle(set, gs, n, M_LAT_P50_US, "latency", sub_lat, sizeof(sub_lat));
+
+    f = open_out(dir, "rate.vars");
+    if (f == NULL) {
+        free(gs);
+        return -1;
+    }
+    fprintf(f, "nseries = %zu\n", nseries);
+    fprintf(f,
+            "have_cpu = %d\nhave_insn = %d\nhave_lat = %d\n"
+            "have_achieved = %d\n",
+            any_value(gs, n, M_CPU_US_PER_QUERY),
+            any_value(gs, n, M_INSN_PER_QUERY), any_value(gs, n, M_LAT_P50_US),
+            any_value(gs, n, M_ACHIEVED_QPS));
+    gp_string(f, "titles", titles);
+    gp_string(f, "subtitle", sub);
+    gp_string(f, "subtitle_insn", sub_insn);
+    gp_string(f, "subtitle_lat", sub_lat);
+    gp_string(f, "note_cpu", nseries ? note_cpu : "no rate or dnsperf rows");
+    gp_string(f, "note_insn", nseries ? note_insn : "no rate or dnsperf rows");
+    gp_string(f, "note_lat", nseries ? note_lat : "no rate or dnsperf rows");
+    gp_string(f, "note_achieved",
+              nseries ? note_ach : "no rate or dnsperf rows");
+    free(gs);
+    return close_out(f, dir, "rate.vars");
+}
+
+static int write_energy(const struct row_set *set, const struct group_list *l,
+                        const char *dir)
+{
+    const struct group **gs = calloc(l->n + 1, sizeof(*gs));
+    size_t n = select_groups(l, "paper", "dns", gs);
+    char label[256], note[1024] = "", sub[1024];
+    FILE *f = open_out(dir, "energy.csv");
+
+    if (f == NULL) {
+        free(gs);
+        return -1;
+    }
+    fputs("label,pkg,pkg_ci,attr,attr_ci,idle,idle_ci,n\n", f);
+    for (size_t i = 0; i < n; i++) {
+        report_label(gs[i], label, sizeof(label));
+        fprintf(f, "\"%s\"", label);
+        put_mean_ci(f, gs[i], M_ENERGY_PKG_MJ_PER_QUERY);
+        put_mean_ci(f, gs[i], M_ENERGY_ATTR_MJ_PER_QUERY);
+        put_mean_ci(f, gs[i], M_ENERGY_IDLE_MJ_PER_QUERY);
+        fprintf(f, ",%zu\n", gs[i]->n_ok);
+    }
+    if (close_out(f, dir, "energy.csv") < 0) {
+        free(gs);
+        return -1;
+    }
+    note_missing(note, sizeof(note), gs, n, M_ENERGY_PKG_MJ_PER_QUERY,
+                 "package energy");
+    note_missing(note, sizeof(note), gs, n, M_ENERGY_ATTR_MJ_PER_QUERY,
+                 "attributed energy");
+    note_missing(note, sizeof(note), gs, n, M_ENERGY_IDLE_MJ_PER_QUERY,
+                 "idle baseline");
+    if (n == 0)
+        snprintf(note, sizeof(note),
+                 "no successful rows with mode=paper "
+                 "and workload=dns: nothing drawn");
+    subtitle(set, gs, n, M_ENERGY_PKG_MJ_PER_QUERY, "energy", sub, sizeof(sub));
+    f = open_out(dir, "energy.vars");
+    if (f == NULL) {
+        free(gs);
+        return -1;
+    }
+    fprintf(f, "nrows = %zu\nhave_pkg = %d\nhave_attr = %d\nhave_idle = %d\n",
+            n, any_value(gs, n, M_ENERGY_PKG_MJ_PER_QUERY),
+            any_value(gs, n, M_ENERGY_ATTR_MJ_PER_QUERY),
+            any_value(gs, n, M_ENERGY_IDLE_MJ_PER_QUERY));
+    gp_string(f, "subtitle", sub);
+    gp_string(f, "note", note);
+    free(gs);
+    return close_out(f, dir, "energy.vars");
+}
+
+static int write_system(const struct row_set *set, const char *dir)
+{
+    struct group_list l;
+    report_group(set, GROUP_BY_SYSTEM, &l);
+    const struct group **gs = calloc(l.n + 1, sizeof(*gs));
+    size_t n = select_groups(&l, NULL, NULL, gs);
+    char label[256], note_boot[512] = "", note_image[512] = "",
+                     note_mem[512] = "", sub[1024];
+    FILE *f = open_out(dir, "system.csv");
+
+    if (f == NULL)
+        goto fail;
+    fputs("label,boot_ready_s,boot_ready_s_ci,image_kib,rss_peak_mib,"
+          "rss_peak_mib_ci,rss_empty_qemu_mib,rss_above_empty_mib,"
+          "min_mem_mb,n\n",
+          f);
+    for (size_t i = 0; i < n; i++) {
+        report_label(gs[i], label, sizeof(label));
+        fprintf(f, "\"%s\"", label);
+        put_mean_ci(f, gs[i], M_BOOT_READY_S);
+        put_value(f, gs[i]->m[M_IMAGE_KIB].mean);
+        put_mean_ci(f, gs[i], M_RSS_PEAK_MIB);
+        put_value(f, gs[i]->m[M_RSS_EMPTY_QEMU_MIB].mean);
+        put_value(f, gs[i]->m[M_RSS_ABOVE_EMPTY_MIB].mean);
+        put_value(f, gs[i]->m[M_MIN_MEM_MB].mean);
+        fprintf(f, ",%zu\n", gs[i]->n_ok);
+    }
+    if (close_out(f, dir, "system.csv") < 0)
+        goto fail;
+
+    note_missing(note_boot, sizeof(note_boot), gs, n, M_BOOT_READY_S,
+                 "boot time");
+    note_missing(note_image, sizeof(note_image), gs, n, M_IMAGE_KIB,
+                 "image size");
+    note_missing(note_mem, sizeof(note_mem), gs, n, M_RSS_PEAK_MIB, "memory");
+    subtitle(set, gs, n, M_RSS_PEAK_MIB, "memory", sub, sizeof(sub));
+    f = open_out(dir, "system.vars");
+    if (f == NULL)
+        goto fail;
+    fprintf(f,
+            "nrows = %zu\nhave_boot = %d\nhave_image = %d\n"
+            "have_mem = %d\nhave_empty = %d\n",
+            n, any_value(gs, n, M_BOOT_READY_S), any_value(gs, n, M_IMAGE_KIB),
+            any_value(gs, n, M_RSS_PEAK_MIB),
+            any_value(gs, n, M_RSS_EMPTY_QEMU_MIB));
+    gp_string(f, "subtitle", sub);
+    gp_string(f, "note_boot", n ? note_boot : "no successful rows");
+    gp_string(f, "note_image", n ? note_image : "no successful rows");
+    gp_string(f, "note_mem", n ? note_mem : "no successful rows");
+    free(gs);
+    report_groups_free(&l);
+    return close_out(f, dir, "system.vars");
+
+fail:
+    free(gs);
+    report_groups_free(&l);
+    return -1;
+}
+
+int report_write_data(const struct row_set *set, const char *dir)
+{
+    struct group_list l;
+    int rc = 0;
+
+    report_group(set, GROUP_BY_MODE_AND_RATE, &l);
+    if (write_fig4(set, &l, dir) < 0 || write_rate(set, &l, dir) < 0 ||
+        write_energy(set, &l, dir) < 0 || write_system(set, dir) < 0)
+        rc = -1;
+    report_groups_free(&l);
+    return rc;
+}
