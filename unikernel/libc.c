@@ -4,6 +4,7 @@
  * these loops into calls to themselves.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
@@ -67,4 +68,17 @@ int strncmp(const char *a, const char *b, size_t n)
             return 0;
     }
     return 0;
+}
+
+int atoi(const char *s)
+{
+    int sign = 1, v = 0;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s == '-' || *s == '+')
+        sign = (*s++ == '-') ? -1 : 1;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (*s++ - '0');
+    return sign * v;
 }

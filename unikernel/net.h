@@ -1,0 +1,18 @@
+/* lwIP glue: the network interface over virtio-net, and lwIP's clock. */
+#ifndef UK_NET_H
+#define UK_NET_H
+
+#include "cmdline.h"
+
+/*
+ * Starts lwIP and the NIC with the static address in *cfg, and sends an
+ * ARP request for the gateway so its MAC is known before the first reply.
+ * `cmdline` is searched for virtio-mmio devices. Returns 0, or -1 with the
+ * reason printed.
+ */
+int net_init(const struct cmdline_net *cfg, const char *cmdline);
+
+/* Frames lwIP did not accept (no pbuf, or rejected by the stack). */
+extern uint64_t net_rx_rejected;
+
+#endif
