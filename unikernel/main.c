@@ -41,6 +41,7 @@ struct hvm_start_info {
 };
 
 static char cmdline[CMDLINE_MAX];
+static int boot_has_acpi; /* the loader passed an ACPI RSDP */
 static uint64_t page_tables[6][PT_ENTRIES] __attribute__((aligned(4096)));
 
 void kmain(uint32_t start_info_pa);
@@ -55,6 +56,7 @@ static void read_cmdline(uint32_t start_info_pa)
                   si ? si->magic : 0);
         return;
     }
+    boot_has_acpi = si->rsdp_paddr != 0;
     if (si->cmdline_paddr == 0 || si->cmdline_paddr >= (16u << 20))
         return; /* boot.S maps only the first 16 MiB */
     const char *src = (const char *)(uintptr_t)si->cmdline_paddr;
@@ -129,7 +131,7 @@ void kmain(uint32_t start_info_pa)
     uk_printf("timer: %lu TSC ticks per ms (%s)\n", timer_tsc_per_ms,
               timer_source);
 
-    if (net_init(&cfg, cmdline) != 0 || service_start() != 0)
+    if (net_init(&cfg, cmdline, boot_has_acpi) != 0 || service_start() != 0)
         uk_poweroff(BENCH_EXIT_FAIL);
     uk_printf("%s system=unikernel workload=%s port=%u control=%u "
               "ms=%u\n",

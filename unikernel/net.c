@@ -86,12 +86,12 @@ static err_t net_netif_init(struct netif *netif)
     return ERR_OK;
 }
 
-int net_init(const struct cmdline_net *cfg, const char *cmdline)
+int net_init(const struct cmdline_net *cfg, const char *cmdline, int acpi)
 {
     ip4_addr_t ip, mask, gw;
 
     lwip_init();
-    if (virtio_net_init(cmdline, uk_mac, net_rx) != 0)
+    if (virtio_net_init(cmdline, acpi, uk_mac, net_rx) != 0)
         return -1;
 
     ip4_addr_set_u32(&ip, lwip_htonl(cfg->ip));

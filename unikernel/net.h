@@ -7,10 +7,10 @@
 /*
  * Starts lwIP and the NIC with the static address in *cfg, and sends an
  * ARP request for the gateway so its MAC is known before the first reply.
- * `cmdline` is searched for virtio-mmio devices. Returns 0, or -1 with the
- * reason printed.
+ * `cmdline` and `acpi` go to virtio_net_init() to find virtio-mmio devices.
+ * Returns 0, or -1 with the reason printed.
  */
-int net_init(const struct cmdline_net *cfg, const char *cmdline);
+int net_init(const struct cmdline_net *cfg, const char *cmdline, int acpi);
 
 /* Frames lwIP did not accept (no pbuf, or rejected by the stack). */
 extern uint64_t net_rx_rejected;

@@ -248,11 +248,54 @@ static int find_pci(void)
     return 0;
 }
 
-static int find_mmio(const char *cmdline)
+/*
+ * QEMU's -M microvm places up to 24 legacy virtio-mmio transports 512
+ * bytes apart from 0xfeb00000 (QEMU 7.2 hw/i386/microvm.c). Transport i
+ * raises line 24 + i on a second I/O APIC at 0xfec10000 when that exists
+ * (ACPI on, the default), line 16 + i with ACPI but one I/O APIC, and line
+ * 5 + i without ACPI.
+ */
+#define MICROVM_MMIO_BASE 0xfeb00000u
+#define MICROVM_MMIO_SLOTS 24
+#define MICROVM_IOAPIC2 0xfec10000u
+
+static int microvm_has_ioapic2(void)
+{
+    mmio_write32(MICROVM_IOAPIC2, 0x01); /* select the version register */
+    uint32_t v = mmio_read32(MICROVM_IOAPIC2 + 0x10);
+    return v != 0 && v != 0xffffffffu;
+}
+
+/* Lists the microvm transports that hold a device, as the command line would.
+ */
+static int microvm_scan(struct cmdline_mmio_dev *devs, int max, int acpi)
+{
+    int n = 0;
+    unsigned irq_base = 5;
+
+    if (acpi)
+        irq_base = microvm_has_ioapic2() ? 24 : 16;
+    for (unsigned i = 0; i < MICROVM_MMIO_SLOTS && n < max; i++) {
+        uintptr_t base = MICROVM_MMIO_BASE + 512 * i;
+
+        if (mmio_read32(base + VMMIO_MAGIC) != VMMIO_MAGIC_VALUE ||
+            mmio_read32(base + VMMIO_DEVICE_ID) == 0)
+            continue;
+        devs[n].base = base;
+        devs[n].size = 512;
+        devs[n].irq = irq_base + i;
+        n++;
+    }
+    return n;
+}
+
+static int find_mmio(const char *cmdline, int acpi)
 {
     struct cmdline_mmio_dev devs[8];
     int n = cmdline_parse_mmio(cmdline, devs, 8);
 
+    if (n == 0)
+        n = microvm_scan(devs, 8, acpi);
     for (int i = 0; i < n; i++) {
         uintptr_t base = (uintptr_t)devs[i].base;
 
@@ -270,15 +313,11 @@ static int find_mmio(const char *cmdline)
         nic.mmio = base;
         uk_snprintf(virtio_net_where, sizeof(virtio_net_where),
                     "mmio 0x%lx irq %u", (uint64_t)base, devs[i].irq);
-        /*
-         * microvm puts lines 16 and up on a second I/O APIC at 0xfec10000
-         * whose first line is 24 when lines 0..23 sit on the first one.
-         */
         int rc;
         if (devs[i].irq < 24)
-            rc = irq_route(devs[i].irq, 1, virtio_net_irq, 0xfec00000u, 0);
+            rc = irq_route(devs[i].irq, 1, virtio_net_irq, 0, 0);
         else
-            rc = irq_route(devs[i].irq, 1, virtio_net_irq, 0xfec10000u, 24);
+            rc = irq_route(devs[i].irq, 1, virtio_net_irq, MICROVM_IOAPIC2, 24);
         if (rc != 0) {
             uk_printf("virtio-net: %s: cannot route the interrupt line\n",
                       virtio_net_where);
@@ -289,15 +328,16 @@ static int find_mmio(const char *cmdline)
     return -1;
 }
 
-int virtio_net_init(const char *cmdline, uint8_t mac[6], virtio_net_rx_fn rx)
+int virtio_net_init(const char *cmdline, int acpi, uint8_t mac[6],
+                    virtio_net_rx_fn rx)
 {
     int rc = find_pci();
 
     if (rc == -1)
-        rc = find_mmio(cmdline);
+        rc = find_mmio(cmdline, acpi);
     if (rc == -1)
         uk_printf("virtio-net: no legacy virtio-net device on PCI bus 0 "
-                  "or in virtio_mmio.device= of the command line\n");
+                  "or virtio-mmio device\n");
     if (rc != 0)
         return -1;
     nic.rx = rx;

@@ -28,10 +28,12 @@ typedef void (*virtio_net_rx_fn)(const uint8_t *frame, size_t len);
 
 /*
  * Finds and starts the NIC: a legacy virtio-net PCI function on bus 0, or
- * else one of the virtio-mmio devices in `mmio_cmdline` (the kernel command
- * line). Fills mac[6]. Returns 0, or -1 with the reason printed.
+ * else a virtio-mmio device from virtio_mmio.device= words of `cmdline` or,
+ * without those, from a scan of QEMU microvm's transports (`acpi`: the
+ * firmware offered ACPI tables, which changes microvm's interrupt lines).
+ * Fills mac[6]. Returns 0, or -1 with the reason printed.
  */
-int virtio_net_init(const char *mmio_cmdline, uint8_t mac[6],
+int virtio_net_init(const char *cmdline, int acpi, uint8_t mac[6],
                     virtio_net_rx_fn rx);
 
 /*
