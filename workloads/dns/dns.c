@@ -256,7 +256,8 @@ static void put_header(uint8_t *buf, const struct dns_query *q,
 
     flags |= DNS_FLAG_QR;
     flags |= (uint16_t)(q->opcode << DNS_OPCODE_SHIFT);
-    flags |= q->flags & DNS_FLAG_RD;
+    /* RD is copied (RFC 1035), CD too (RFC 4035 section 3.1.6). */
+    flags |= q->flags & (DNS_FLAG_RD | DNS_FLAG_CD);
     if (r->truncated)
         flags |= DNS_FLAG_TC;
     flags |= r->rcode & 0xf;

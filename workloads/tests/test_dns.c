@@ -369,6 +369,12 @@ Test(dns, header_flags)
     send_query("server1.local.org", DNS_TYPE_A, -1, 512, &rep);
     cr_assert(rep.r.flags & FLAG_RD, "RD not copied");
     cr_assert_not(rep.r.flags & FLAG_RA);
+
+    q.flags = 0x0030; /* AD and CD */
+    len = dns_client_build(&q, req, sizeof(req));
+    send_raw(req, len, 512, &rep);
+    cr_assert(rep.r.flags & 0x0010, "CD not copied");
+    cr_assert_not(rep.r.flags & 0x0020, "AD set");
 }
 
 Test(dns, class_other_than_in_refused)
