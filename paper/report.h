@@ -96,7 +96,8 @@ const struct group *report_find(const struct group_list *list,
                                 const char *mode, const char *accel,
                                 const char *machine);
 
-/* Writes a legend label for g, "unikernel dns (tcg, pc)", into buf. */
+/* Writes a legend label for g, "unikernel dns (tcg/pc)", into buf. It has
+ * no comma, because gnuplot's CSV reading splits quoted fields at commas. */
 void report_label(const struct group *g, char *buf, size_t len);
 
 /*

@@ -340,7 +340,7 @@ void report_label(const struct group *g, char *buf, size_t len)
     if (g->accel[0] == '\0')
         snprintf(buf, len, "%s %s", g->system, g->workload);
     else
-        snprintf(buf, len, "%s %s (%s, %s)", g->system, g->workload, g->accel,
+        snprintf(buf, len, "%s %s (%s/%s)", g->system, g->workload, g->accel,
                  g->machine[0] ? g->machine : "machine not recorded");
 }
 

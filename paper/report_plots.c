@@ -1,6 +1,7 @@
 /*
  * Plot data files of ukreport. Each figure gets FIGURE.csv (a header line,
- * then rows; NaN marks a missing value, which gnuplot leaves out) and
+ * then rows; NaN marks a missing value, which gnuplot leaves out; rate.csv
+ * has one block per series, each with its header line) and
  * FIGURE.vars, gnuplot assignments with the subtitle, the series titles
  * and a note naming each metric left out and why.
  */
@@ -110,21 +111,39 @@ static void group_methods(const struct group *const *gs, size_t n,
     }
 }
 
-/* Adds a line "what unavailable (methods): not drawn" to note when no
- * group has a value of metric m. */
+/* Adds a line to note when groups lack a value of metric m: "what not
+ * drawn (method: ...)" when no group has one, else the same line naming
+ * the groups without it. */
 static void note_missing(char *note, size_t len, const struct group *const *gs,
                          size_t n, enum metric m, const char *what)
 {
-    char methods[256];
+    char methods[256], who[512] = "";
+    const struct group *lacking[64];
+    size_t n_lacking = 0;
 
-    if (any_value(gs, n, m))
+    for (size_t i = 0; i < n && n_lacking < 64; i++) {
+        if (gs[i]->m[m].n == 0)
+            lacking[n_lacking++] = gs[i];
+    }
+    if (n > 0 && n_lacking == 0)
         return;
-    group_methods(gs, n, m, methods, sizeof(methods));
+    if (any_value(gs, n, m)) {
+        char label[256];
+        for (size_t i = 0; i < n_lacking; i++) {
+            report_label(lacking[i], label, sizeof(label));
+            if (who[0] != '\0')
+                strncat(who, "; ", sizeof(who) - strlen(who) - 1);
+            strncat(who, label, sizeof(who) - strlen(who) - 1);
+        }
+        group_methods(lacking, n_lacking, m, methods, sizeof(methods));
+    } else {
+        group_methods(gs, n, m, methods, sizeof(methods));
+    }
     if (note[0] != '\0')
         strncat(note, "\n", len - strlen(note) - 1);
     size_t used = strlen(note);
-    snprintf(note + used, len - used, "%s not drawn (method: %s)", what,
-             methods[0] ? methods : "no rows");
+    snprintf(note + used, len - used, "%s not drawn%s%s (method: %s)", what,
+             who[0] ? " for " : "", who, methods[0] ? methods : "no rows");
 }
 
 /* Writes the figure subtitle: host, accelerator and the methods behind
@@ -246,14 +265,17 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
         free(gs);
         return -1;
     }
-    fputs("offered_qps,cpu_us_per_query,cpu_us_per_query_ci,"
-          "insn_per_query,insn_per_query_ci,lat_p50_us,lat_p50_us_ci,"
-          "lat_p99_us,lat_p99_us_ci,achieved_qps,achieved_qps_ci,n\n",
-          f);
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || !same_series(gs[i - 1], gs[i])) {
+            /* gnuplot takes the column names of "index N" from the first
+             * line of block N, so every block repeats the header. */
             if (i > 0)
                 fputs("\n\n", f);
+            fputs("offered_qps,cpu_us_per_query,cpu_us_per_query_ci,"
+                  "insn_per_query,insn_per_query_ci,lat_p50_us,"
+                  "lat_p50_us_ci,lat_p99_us,lat_p99_us_ci,achieved_qps,"
+                  "achieved_qps_ci,n\n",
+                  f);
             report_label(gs[i], label, sizeof(label));
             if (strcmp(gs[i]->mode, "rate") != 0)
                 strncat(label, " dnsperf", sizeof(label) - strlen(label) - 1);
