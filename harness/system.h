@@ -6,7 +6,7 @@
 #ifndef SYSTEM_H
 #define SYSTEM_H
 
-#include <limits.h>
+#include <linux/limits.h> /* PATH_MAX without feature macros */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
