@@ -621,8 +621,8 @@ static void write_failures(FILE *f, const struct row_set *set)
     for (size_t i = 0; i < set->n_rows; i++)
         failed += !row_is(&set->rows[i], ROW_STATUS, "ok");
     fprintf(f,
-            "## Failed rows\n\n%zu rows have a status other than ok; "
-            "they are not averaged in.\n\n",
+            "## Failed rows\n\nRows with a status other than ok: %zu. "
+            "They are not averaged in.\n\n",
             failed);
     if (failed > 0) {
         fputs("| where | system | workload | mode | rep | status | "
@@ -653,8 +653,8 @@ static void write_failures(FILE *f, const struct row_set *set)
     }
 
     fprintf(f,
-            "## Input problems\n\n%zu problems were found while "
-            "reading the results.\n\n",
+            "## Input problems\n\nProblems found while reading the "
+            "results: %zu.\n\n",
             set->n_problems);
     if (set->n_problems > 0) {
         fputs("| where | problem |\n| --- | --- |\n", f);

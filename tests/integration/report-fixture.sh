@@ -1,0 +1,151 @@
+#!/bin/sh
+# Runs ukreport and the gnuplot figures on the fixture results
+# (paper/tests/fixture.csv, TCG; paper/tests/fixture-kvm.csv, KVM with
+# RAPL) and checks the output against figures worked out by hand.
+set -u
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+
+if ! command -v gnuplot >/dev/null; then
+    echo "gnuplot not found: install gnuplot-nox (scripts/deps.sh)"
+    exit 77
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+# expect_line FILE TEXT: FILE holds TEXT as a fixed string.
+expect_line() {
+    if ! grep -qF -- "$2" "$1"; then
+        fail "$1 lacks: $2"
+    fi
+}
+
+reject_line() {
+    if grep -qF -- "$2" "$1"; then
+        fail "$1 must not contain: $2"
+    fi
+}
+
+make -s -C paper ukreport || {
+    echo "FAIL: build of ukreport"
+    exit 1
+}
+
+# --- TCG fixture through the same targets as `make paper` ---
+make -s -C paper RESULTS="$top/paper/tests/fixture.csv" \
+    REPORT="$tmp/tcg.md" PLOTS_OUT="$tmp/tcg" >"$tmp/make.log" 2>&1 || {
+    cat "$tmp/make.log"
+    echo "FAIL: make -C paper on the fixture"
+    exit 1
+}
+report=$tmp/tcg.md
+
+for fig in fig4 cpu-per-query insn-per-query latency achieved energy system; do
+    for ext in png svg; do
+        f=$tmp/tcg/$fig.$ext
+        [ -s "$f" ] || fail "figure $f missing or empty"
+    done
+    magic=$(head -c 4 "$tmp/tcg/$fig.png" | od -An -c | tr -d ' ')
+    [ "$magic" = "211PNG" ] || fail "$fig.png is not a PNG ($magic)"
+    expect_line "$report" "(../plots/out/$fig.png)"
+done
+
+# Unikernel, mode paper: 1.0, 1.2, 1.4 CPU s per 1000 queries. Mean 1.2,
+# sd 0.2, t(0.975, 2) = 4.302653, half-width 4.302653 * 0.2 / sqrt(3)
+# = 0.497. Linux guest: 2.0, 2.4, 2.8 (the failed fourth row's 99 s must
+# stay out), mean 2.4, sd 0.4, half-width 0.994. Reduction
+# 100 (1 - 1.2/2.4) = 50%; the relative variances are equal
+# (0.04/3/2.4^2 = 0.25 * 0.16/3/2.4^2), so df = 4 and the half-width is
+# 100 * 2.776445 * sqrt(2 * 0.0023148) = 18.89: [31.1, 68.9].
+# Welch: t = -1.2 / sqrt(0.04/3 + 0.16/3) = -4.648,
+# df = (0.2/3)^2 / ((0.04/3)^2/2 + (0.16/3)^2/2) = 2.941.
+expect_line "$report" "| CPU time per 1000 queries, total (s) | 1.2 ± 0.5 (n=3) | 2.4 ± 0.99 (n=3) | 50% [31.1, 68.9] | -4.65 | 2.94 |"
+# Guest instructions per query: 4000 4200 4400 against 20000 21000 22000.
+# Means 4200 and 21000, reduction 80%; relative variances again equal
+# (200^2/3/21000^2 = 0.2^2 * 1000^2/3/21000^2), df = 4, half-width
+# 100 * 2.776445 * sqrt(2 * 3.0234e-5) = 2.16: [77.8, 82.2].
+expect_line "$report" "| guest instructions per query (instructions) | 4200 ± 497 (n=3) | 21000 ± 2484 (n=3) | 80% [77.8, 82.2] |"
+# The same reduction against the paper's 20% (AMD): ratio 50 / 20 = 2.5.
+expect_line "$report" "| 20 % (stated in the text) | 50% [31.1, 68.9] | 2.5 |"
+# Fig. 4 unikernel total 1.2 against the paper's 0.195 (Intel): 6.15.
+expect_line "$report" "| 0.195 ± 0.002 s (read off Fig. 4) | 1.2 ± 0.5 (n=3) | 6.15 |"
+# Boot: 0.20 and 0.22 s, mean 0.21; image 81920 B = 80 KiB.
+expect_line "$report" "| unikernel | dns | tcg, pc | 0.21 ± 0.13 (n=2) | 80 ± 0 (n=2) |"
+
+# Under TCG the guest/host split is not measured: never printed as 0.
+expect_line "$report" "| CPU time per 1000 queries, guest (s) | unavailable without KVM | unavailable without KVM |"
+expect_line "$report" "| attributed energy per query (mJ) | unavailable | unavailable |"
+expect_line "$tmp/tcg/fig4.csv" '"unikernel dns (tcg/pc)",1.2,0.496827542,NaN,NaN,NaN,NaN,3'
+expect_line "$tmp/tcg/fig4.vars" "have_guest = 0"
+expect_line "$tmp/tcg/fig4.vars" "guest CPU time not drawn"
+expect_line "$tmp/tcg/energy.vars" "have_pkg = 0"
+expect_line "$tmp/tcg/energy.vars" "package energy not drawn"
+# Every energy figure of the TCG fixture is missing: only NaN, no 0.
+if awk -F, 'NR > 1 { for (i = 2; i < NF; i++) if ($i != "NaN") bad = 1 }
+            END { exit !bad }' "$tmp/tcg/energy.csv"; then
+    fail "energy.csv has a value where the fixture has none"
+fi
+
+# The failed row is listed with its reason and left out of the means.
+expect_line "$report" "Rows with a status other than ok: 1."
+expect_line "$report" "| failed | guest did not print the ready line within 60 s |"
+# A value of 0 under method "unavailable" is an input problem, not a 0.
+expect_line "$report" 'column cycles: value "0" but cycles_method is unavailable'
+expect_line "$report" "| host cycles per query (cycles) | unavailable | unavailable |"
+
+expect_line "$report" "| CPU | Fixture CPU, model 7 @ 2.00GHz |"
+expect_line "$report" "| guest kernel (Linux guest) | 6.1.0-28-cloud-amd64 |"
+expect_line "$report" "these rows used tcg"
+if grep -Eiwn 'nan|inf|todo|xxx|tbd|placeholder|lorem' "$report"; then
+    fail "report has placeholder or non-number text (lines above)"
+fi
+reject_line "$report" "(null)"
+
+# --- KVM fixture: the guest/host split and energy are drawn ---
+# Unikernel 0.20/0.22 total, 0.020/0.022 guest: means 0.21 and 0.021,
+# host 0.189. Energy 5.0/5.2 J per 1000 queries: 5.1 mJ per query; idle
+# 10 W * 0.4 s / 1000 queries = 4 mJ per query.
+out=$tmp/kvm
+build/paper/ukreport --data-dir "$out" --report "$tmp/kvm.md" \
+    --paper-figures paper/paper-figures.csv paper/tests/fixture-kvm.csv \
+    2>"$tmp/kvm.log" || fail "ukreport on fixture-kvm.csv"
+(cd plots && for s in fig4.gp energy.gp; do
+    gnuplot -e "outdir='$out'" "$s" || exit 1
+done) || fail "gnuplot on the KVM fixture"
+expect_line "$out/fig4.csv" '"unikernel dns (kvm/microvm)",0.21,0.127062047,0.021,0.0127062047,0.189,'
+expect_line "$out/fig4.vars" "have_guest = 1"
+expect_line "$out/energy.csv" '"unikernel dns (kvm/microvm)",5.1,1.27062047,2.1,1.27062047,4,0,2'
+expect_line "$out/energy.vars" "have_pkg = 1"
+# Guest reduction: 100 (1 - 0.021/0.062) = 66.1%.
+expect_line "$tmp/kvm.md" "| CPU time per 1000 queries, guest (s) | 0.021 ± 0.013 (n=2) | 0.062 ± 0.025 (n=2) | 66.1% ["
+[ -s "$out/fig4.png" ] || fail "KVM fig4.png missing"
+[ -s "$out/energy.png" ] || fail "KVM energy.png missing"
+
+# --- Bad input: a clear error, and the previous report is kept ---
+printf 'system,workload,mode\nunikernel,dns,paper\n' >"$tmp/bad.csv"
+cp "$tmp/kvm.md" "$tmp/kvm.md.before"
+if build/paper/ukreport --report "$tmp/kvm.md" \
+    --paper-figures paper/paper-figures.csv "$tmp/bad.csv" 2>"$tmp/bad.log"; then
+    fail "ukreport accepted a file without a status column"
+fi
+expect_line "$tmp/bad.log" 'header lacks the column "status"'
+cmp -s "$tmp/kvm.md" "$tmp/kvm.md.before" || fail "bad input changed the report"
+
+# --- No results at all: make plots says so and draws nothing ---
+make -s -C plots RESULTS= OUT="$tmp/none" >"$tmp/none.log" 2>&1 ||
+    fail "make plots without results failed"
+expect_line "$tmp/none.log" "nothing to draw"
+[ ! -e "$tmp/none" ] || fail "make plots without results created $tmp/none"
+
+if [ "$failures" -ne 0 ]; then
+    echo "report-fixture: $failures checks failed"
+    exit 1
+fi
+echo "report-fixture: all checks passed"
