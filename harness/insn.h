@@ -29,7 +29,8 @@ int insn_create(struct insn_counter *ic, const char *dir, char *err,
 /*
  * Writes the QEMU argument that loads the plugin with this counter,
  * "PLUGIN,out=FILE,mode=MODE", into buf; mode is "tb" or "insn" (see the
- * plugin for the difference). Returns 0, or -ENAMETOOLONG.
+ * plugin for the difference). Returns 0, -EINVAL for another mode or a
+ * path with a comma (QEMU splits -plugin at commas), or -ENAMETOOLONG.
  */
 int insn_plugin_arg(const struct insn_counter *ic, const char *plugin_path,
                     const char *mode, char *buf, size_t cap);

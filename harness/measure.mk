@@ -43,9 +43,10 @@ $(INSN_TEST_GUEST): plugin/test_guest.S
 
 # --- Unit tests (Criterion) ----------------------------------------------
 
-MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv perfctr rapl)
+MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv perfctr \
+	rapl insn hostinfo)
 
-measure-tests: $(MEASURE_TESTS)
+measure-tests: $(MEASURE_TESTS) $(INSN_TEST_GUEST)
 
 $(MEASURE_BUILD)/tests/harness-procstat: tests/test_procstat.c procstat.c \
 		procstat.h
@@ -68,5 +69,17 @@ $(MEASURE_BUILD)/tests/harness-rapl: tests/test_rapl.c rapl.c rapl.h
 	@mkdir -p $(dir $@)
 	$(MEASURE_CC) $(MEASURE_CFLAGS) -o $@ tests/test_rapl.c rapl.c \
 		-lcriterion
+
+$(MEASURE_BUILD)/tests/harness-insn: tests/test_insn.c insn.c insn.h \
+		plugin/insn_count_abi.h
+	@mkdir -p $(dir $@)
+	$(MEASURE_CC) $(MEASURE_CFLAGS) -o $@ tests/test_insn.c insn.c \
+		-lcriterion
+
+$(MEASURE_BUILD)/tests/harness-hostinfo: tests/test_hostinfo.c hostinfo.c \
+		hostinfo.h
+	@mkdir -p $(dir $@)
+	$(MEASURE_CC) $(MEASURE_CFLAGS) -DUKB_SOURCE_DIR='"$(abspath ..)"' \
+		-o $@ tests/test_hostinfo.c hostinfo.c -lcriterion
 
 .DEFAULT_GOAL := $(measure_default_goal)

@@ -1,6 +1,3 @@
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* O_CLOEXEC, mmap under -std=c11 */
-#endif
 /*
  * TCG plugin that counts guest instructions into a shared counter file.
  *
@@ -31,6 +28,9 @@
  * NOTE: the adds are not atomic, so with more than one vCPU (-smp > 1)
  * concurrent adds can be lost; the benchmark runs -smp 1.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_CLOEXEC, mmap under -std=c11 */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -7,7 +7,9 @@
  * boot, which lets the test check that the counts of two boots are equal.
  */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
+#ifndef LOOP_COUNT
 #define LOOP_COUNT 100000
+#endif
 
     .section .note.pvh, "a", @note
     .balign 4
