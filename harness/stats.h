@@ -1,7 +1,7 @@
 /*
  * Descriptive statistics, Student t intervals and Welch's t-test for the
  * repetitions of one benchmark figure. Missing samples are NaN and are
- * skipped; a statistic that is undefined for the sample size (the standard
+ * skipped. A statistic that is undefined for the sample size (the standard
  * deviation of one sample, for instance) comes out as NaN, never as 0.
  */
 #ifndef UKBENCH_STATS_H
@@ -67,8 +67,8 @@ double stats_incomplete_beta(double x, double a, double b);
 
 /*
  * Runs Welch's t-test on two summaries. Returns 0, or -1 when the test is
- * undefined (fewer than 2 samples in a group, or both variances zero); the
- * fields of out are then NaN.
+ * undefined because a group has fewer than 2 samples or both variances are
+ * zero. The fields of out are then NaN.
  */
 int stats_welch_test(const struct stats_summary *a,
                      const struct stats_summary *b, struct stats_welch *out);

@@ -143,7 +143,7 @@ static int read_plain(struct csv_parser *p, struct csv_record *rec,
 int csv_read_record(struct csv_parser *p, struct csv_record *rec, char *err,
                     size_t err_len)
 {
-    /* Skip blank lines: they hold no record. */
+    /* Skip blank lines, which contain no record. */
     while (p->pos < p->len && at_record_end(p))
         consume_record_end(p);
     if (p->pos >= p->len)

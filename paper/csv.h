@@ -33,7 +33,7 @@ void csv_parser_init(struct csv_parser *p, const char *buf, size_t len);
 /*
  * Reads the next record into rec, reusing its storage. Returns 1 when a
  * record was read, 0 at the end of the buffer, -1 with ENOMEM, and -2 when
- * the record is malformed: err then holds the reason (with line number),
+ * the record is malformed: err then contains the reason (with line number),
  * and the parser has skipped to the start of the next line, so the caller
  * may report the record and read on. An unterminated quoted field consumes
  * the rest of the buffer.

@@ -35,7 +35,7 @@ enum metric {
     M_N
 };
 
-/* What a metric is called, its unit and how one row yields it. */
+/* Name, unit and per-row formula of a derived metric. */
 struct metric_def {
     const char *key;   /* stable name used in data files and paper-figures */
     const char *label; /* human-readable, for tables */
@@ -74,7 +74,7 @@ struct group_list {
     size_t cap;
 };
 
-/* How rows are grouped. */
+/* Grouping of rows. */
 enum group_by {
     GROUP_BY_MODE_AND_RATE, /* the report's main grouping */
     GROUP_BY_SYSTEM,        /* across modes: boot time, image, memory */

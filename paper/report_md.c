@@ -1,8 +1,9 @@
 /*
- * The reproduction report (Markdown) of ukreport: method, host, paper
- * figures against ours, tests between unikernel and Linux guest, the
- * plots, how each figure was obtained, where the setup differs from the
- * paper's, and the rows that failed or could not be read.
+ * The reproduction report (Markdown) of ukreport. It sets the figures of
+ * Bratterud et al., "IncludeOS", IEEE CloudCom 2015, beside ours, tests the
+ * unikernel against the Linux guest, links the plots, states the method
+ * behind each figure and where the setup differs from that paper's, and
+ * lists the rows that failed or could not be read.
  */
 #include "report.h"
 
@@ -739,7 +740,7 @@ int report_load_paper(const char *path, struct paper_figures *out)
 
     memset(out, 0, sizeof(*out));
     if (csv_read_file(path, &buf, &len) < 0) {
-        fprintf(stderr, "ukreport: %s: cannot read: %s\n", path,
+        fprintf(stderr, "ukreport: %s: read failed: %s\n", path,
                 strerror(errno));
         return -1;
     }

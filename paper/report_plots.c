@@ -1,9 +1,9 @@
 /*
- * Plot data files of ukreport. Each figure gets FIGURE.csv (a header line,
- * then rows; NaN marks a missing value, which gnuplot leaves out; rate.csv
- * has one block per series, each with its header line) and
- * FIGURE.vars, gnuplot assignments with the subtitle, the series titles
- * and a note naming each metric left out and why.
+ * Plot data files of ukreport. Each figure gets FIGURE.csv, a header line
+ * and rows where NaN marks a missing value that gnuplot leaves out
+ * (rate.csv has one block per series, each with its own header line).
+ * FIGURE.vars sets gnuplot variables: the subtitle, the series titles and
+ * a note naming each metric left out and why.
  */
 #include "report.h"
 
@@ -67,7 +67,7 @@ static FILE *open_out(const char *dir, const char *name)
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     if (f == NULL)
-        fprintf(stderr, "ukreport: %s: cannot create: %s\n", path,
+        fprintf(stderr, "ukreport: %s: open for writing failed: %s\n", path,
                 strerror(errno));
     return f;
 }

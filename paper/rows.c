@@ -37,8 +37,8 @@ static const char *const text_names[ROW_N_TEXT] = {
     [ROW_MEM_METHOD] = "mem_method",
 };
 
-/* Name of each numeric column and of the method column that says how it
- * was measured (NULL for counts that need no method). */
+/* Name of each numeric column and the method column that qualifies it
+ * (ROW_N_TEXT for counts that need no method). */
 static const struct {
     const char *name;
     enum row_text method;
@@ -285,7 +285,7 @@ int rows_load(struct row_set *set, const char *path)
     size_t len;
 
     if (csv_read_file(path, &buf, &len) < 0) {
-        fprintf(stderr, "ukreport: %s: cannot read: %s\n", path,
+        fprintf(stderr, "ukreport: %s: read failed: %s\n", path,
                 strerror(errno));
         return -1;
     }

@@ -31,7 +31,7 @@ static void usage(FILE *f)
 static int make_dir(const char *dir)
 {
     if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-        fprintf(stderr, "ukreport: %s: cannot create folder: %s\n", dir,
+        fprintf(stderr, "ukreport: %s: mkdir failed: %s\n", dir,
                 strerror(errno));
         return -1;
     }
@@ -52,7 +52,7 @@ static int write_report(const char *path, const struct row_set *set,
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
-        fprintf(stderr, "ukreport: %s: cannot create: %s\n", tmp,
+        fprintf(stderr, "ukreport: %s: open for writing failed: %s\n", tmp,
                 strerror(errno));
         report_paper_free(&paper);
         return -1;
@@ -66,7 +66,7 @@ static int write_report(const char *path, const struct row_set *set,
         return -1;
     }
     if (rename(tmp, path) < 0) {
-        fprintf(stderr, "ukreport: %s: cannot rename to %s: %s\n", tmp, path,
+        fprintf(stderr, "ukreport: %s: rename to %s failed: %s\n", tmp, path,
                 strerror(errno));
         unlink(tmp);
         return -1;

@@ -10,10 +10,11 @@
 
 #define EPS 1e-6
 
-static void expect_near(double got, double want, double eps, const char *what)
+static void expect_near(double got, double want, double eps,
+                        const char *quantity)
 {
-    cr_expect(fabs(got - want) <= eps, "%s: got %.12g, expected %.12g", what,
-              got, want);
+    cr_expect(fabs(got - want) <= eps, "%s: got %.12g, expected %.12g",
+              quantity, got, want);
 }
 
 /*

@@ -20,7 +20,7 @@ fail() {
     failures=$((failures + 1))
 }
 
-# expect_line FILE TEXT: FILE holds TEXT as a fixed string.
+# expect_line FILE TEXT: FILE contains TEXT as a fixed string.
 expect_line() {
     if ! grep -qF -- "$2" "$1"; then
         fail "$1 lacks: $2"
@@ -72,9 +72,10 @@ expect_line "$report" "| CPU time per 1000 queries, total (s) | 1.2 ± 0.5 (n=3)
 # (200^2/3/21000^2 = 0.2^2 * 1000^2/3/21000^2), df = 4, half-width
 # 100 * 2.776445 * sqrt(2 * 3.0234e-5) = 2.16: [77.8, 82.2].
 expect_line "$report" "| guest instructions per query (instructions) | 4200 ± 497 (n=3) | 21000 ± 2484 (n=3) | 80% [77.8, 82.2] |"
-# The same reduction against the paper's 20% (AMD): ratio 50 / 20 = 2.5.
+# The same reduction against the IncludeOS paper's 20% (AMD): 50 / 20 = 2.5.
 expect_line "$report" "| 20 % (stated in the text) | 50% [31.1, 68.9] | 2.5 |"
-# Fig. 4 unikernel total 1.2 against the paper's 0.195 (Intel): 6.15.
+# Unikernel total 1.2 against 0.195 read off the paper's Fig. 4 (Intel):
+# 1.2 / 0.195 = 6.15.
 expect_line "$report" "| 0.195 ± 0.002 s (read off Fig. 4) | 1.2 ± 0.5 (n=3) | 6.15 |"
 # Boot: 0.20 and 0.22 s, mean 0.21; image 81920 B = 80 KiB.
 expect_line "$report" "| unikernel | dns | tcg, pc | 0.21 ± 0.13 (n=2) | 80 ± 0 (n=2) |"
@@ -138,7 +139,7 @@ fi
 expect_line "$tmp/bad.log" 'header lacks the column "status"'
 cmp -s "$tmp/kvm.md" "$tmp/kvm.md.before" || fail "bad input changed the report"
 
-# --- No results at all: make plots says so and draws nothing ---
+# --- No results at all: make plots reports it and draws nothing ---
 make -s -C plots RESULTS= OUT="$tmp/none" >"$tmp/none.log" 2>&1 ||
     fail "make plots without results failed"
 expect_line "$tmp/none.log" "nothing to draw"
