@@ -220,19 +220,10 @@ static uint16_t check_question(const struct dns_query *q)
     if (q->qclass != DNS_CLASS_IN)
         return DNS_RCODE_REFUSED; /* CHAOS, HESIOD, ANY: not served */
 
-    switch (q->qtype) {
-    case 0:
-    case DNS_TYPE_OPT:
-        return DNS_RCODE_FORMERR; /* not a type one can ask for */
-    case DNS_TYPE_IXFR:
-    case DNS_TYPE_AXFR:
-        return DNS_RCODE_REFUSED; /* zone transfers are not offered */
-    case DNS_TYPE_MAILB:
-    case DNS_TYPE_MAILA:
-        return DNS_RCODE_NOTIMP; /* obsolete (RFC 883) meta-types */
-    default:
-        return DNS_RCODE_NOERROR;
-    }
+    /* Zone transfers are not offered (and need TCP, RFC 5936). */
+    if (q->qtype == DNS_TYPE_IXFR || q->qtype == DNS_TYPE_AXFR)
+        return DNS_RCODE_REFUSED;
+    return DNS_RCODE_NOERROR;
 }
 
 /*

@@ -39,8 +39,6 @@
 #define DNS_TYPE_OPT 41
 #define DNS_TYPE_IXFR 251
 #define DNS_TYPE_AXFR 252
-#define DNS_TYPE_MAILB 253
-#define DNS_TYPE_MAILA 254
 #define DNS_TYPE_ANY 255
 #define DNS_CLASS_IN 1
 
@@ -78,7 +76,8 @@ struct dns_query {
  * DNS_RCODE_FORMERR when the message is malformed: QDCOUNT other than 1, a
  * bad question name (compression pointer, label over 63 bytes, name over
  * 255), answer or authority records in the query, a malformed or second OPT
- * record, a truncated section or bytes after the last record. On FORMERR,
+ * record, an additional record other than OPT, a truncated section or bytes
+ * after the last record. On FORMERR,
  * q->has_question still says whether the question itself was valid. Reads
  * only req[0..len).
  */

@@ -103,7 +103,8 @@ static bool opt_options_valid(const uint8_t *rdata, size_t rdlen)
 
 /*
  * Parses one additional record at req[*pos]. Returns false when it is
- * malformed, is a second OPT or an OPT not owned by the root.
+ * malformed, is not an OPT, or is a second OPT or one not owned by the
+ * root.
  */
 static bool parse_additional_rr(const uint8_t *req, size_t len, size_t *pos,
                                 struct dns_query *q)
@@ -125,8 +126,12 @@ static bool parse_additional_rr(const uint8_t *req, size_t len, size_t *pos,
     const uint8_t *rdata = req + *pos;
     *pos += rdlen;
 
+    /*
+     * A TSIG or SIG(0) record asks for a signed exchange, which this
+     * responder cannot verify or sign, so only OPT is accepted.
+     */
     if (type != DNS_TYPE_OPT)
-        return true; /* other records (a TSIG, say) are ignored */
+        return false;
 
     /* RFC 6891 6.1.1: one OPT at most, owned by the root. */
     if (q->has_edns || !owner_is_root)
