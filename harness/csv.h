@@ -1,7 +1,7 @@
 /*
- * csv: result rows in the fixed column order of results/README.md, quoted
- * as RFC 4180 says, appended atomically: one write(2) per row under an
- * exclusive flock, so an interrupted run leaves only whole rows.
+ * csv: result rows in the fixed column order of results/README.md, with
+ * fields quoted per RFC 4180 and rows appended atomically: one write(2) per row
+ * under an exclusive flock, so an interrupted run leaves only whole rows.
  */
 #ifndef CSV_H
 #define CSV_H

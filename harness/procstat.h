@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Longest thread name the kernel reports (TASK_COMM_LEN 16) plus margin. */
+/* Buffer for a thread name: the kernel reports at most 15 bytes. */
 #define PROCSTAT_NAME_MAX 64
 /* QEMU runs a handful of threads; more than this is reported as E2BIG. */
 #define PROCSTAT_MAX_THREADS 256
@@ -49,10 +49,11 @@ struct procstat_mem {
 /*
  * Difference of two snapshots of the same process, in seconds. total is
  * utime+stime, guest is guest_time, host is total-guest (the split of the
- * IncludeOS paper). vcpu is the time of the thread named "CPU N/..." (QEMU's
- * vCPU thread) and io the rest (total - vcpu); has_vcpu is 0 when no such
- * thread exists in both snapshots (a plain Linux process), and then vcpu
- * and io are not meaningful.
+ * IncludeOS paper). vcpu is the time of the threads named "CPU N/..." and io
+ * is total - vcpu. QEMU gives its vCPU threads these names only when started
+ * with `-name NAME,debug-threads=on`. has_vcpu is 0 when no such thread
+ * exists in both snapshots (a plain Linux process, or QEMU without that
+ * option), and then vcpu_s and io_s are not set.
  */
 struct procstat_delta {
     double total_s;
@@ -66,7 +67,7 @@ struct procstat_delta {
 /*
  * Parses the text of a /proc/PID/stat (or task/TID/stat) file. The name is
  * taken between the first '(' and the LAST ')', because a process name may
- * itself contain spaces and parentheses; the numeric fields are counted
+ * itself contain spaces and parentheses. The numeric fields are counted
  * after that last ')'. Copies the name (truncated to name_cap-1 bytes) into
  * name when name is not NULL. Returns 0, or -EINVAL when the text is not a
  * stat line.
