@@ -53,7 +53,7 @@ int csv_row_set_unavailable(struct csv_row *row, const char *name,
                             const char *method_column);
 
 /*
- * Appends field to buf as one RFC 4180 field: unchanged unless it holds a
+ * Appends field to buf as one RFC 4180 field: unchanged unless it contains a
  * comma, double quote, CR or LF, else wrapped in double quotes with every
  * double quote doubled. Returns the length the field needs (excluding the
  * terminating NUL) like snprintf; writes at most cap bytes including NUL.
