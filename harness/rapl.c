@@ -483,7 +483,7 @@ int rapl_open(struct rapl *r, const char *sysfs_root, char *err, size_t err_cap)
     }
     close_fds(r);
     if (powercap_rc != -ENOENT && powercap_rc != -EACCES)
-        return powercap_rc; /* err already says what failed */
+        return powercap_rc; /* err already names the failure */
 
     perf_rc = open_perf_power(r, root);
     if (perf_rc == 0) {

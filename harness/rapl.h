@@ -91,7 +91,7 @@ struct rapl_result {
  * Finds the energy counters under sysfs_root: powercap zones picked by their
  * `name` file ("package-N", "dram"), else the perf power PMU. Always
  * returns 0 for "no counter" cases: r->source is RAPL_NONE and r->reason
- * says whether RAPL is absent (ENOENT) or present but unreadable (EACCES:
+ * states whether RAPL is absent (ENOENT) or present but unreadable (EACCES:
  * "needs root or a udev rule"). DRAM missing (AMD) leaves has_dram 0 with
  * dram_reason. Returns -errno with a message in err only for unexpected
  * failures. Call rapl_close afterwards in every case.
@@ -101,8 +101,10 @@ int rapl_open(struct rapl *r, const char *sysfs_root, char *err,
 
 /*
  * Zeroes the sums, takes first readings and, for powercap, starts a thread
- * that reads every zone at least every r->sample_interval_s, so energy_uj
- * can wrap at most once between two reads. Returns 0 or -errno.
+ * that reads every zone every r->sample_interval_s, so energy_uj wraps at
+ * most once between two reads unless power exceeds the assumed maximum
+ * (twice the zone's largest power limit, at least 500 W). Returns 0 or
+ * -errno.
  */
 int rapl_start(struct rapl *r, char *err, size_t err_cap);
 
@@ -129,7 +131,7 @@ void rapl_close(struct rapl *r);
 uint64_t rapl_delta_uj(uint64_t prev_uj, uint64_t cur_uj, uint64_t max_uj);
 
 /*
- * Longest safe interval between two reads of a zone with range max_uj, in
+ * Maximum safe interval between two reads of a zone with range max_uj, in
  * seconds: half the time the counter takes to wrap at max_power_w, at most
  * 60 s.
  */
