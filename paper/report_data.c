@@ -309,7 +309,8 @@ void report_group(const struct row_set *set, enum group_by by,
     }
     for (size_t i = 0; i < out->n; i++)
         summarise(&out->items[i]);
-    qsort(out->items, out->n, sizeof(*out->items), compare_groups);
+    if (out->n > 0)
+        qsort(out->items, out->n, sizeof(*out->items), compare_groups);
 }
 
 void report_groups_free(struct group_list *list)

@@ -25,3 +25,10 @@ set_labels = "set label 89 title_text at screen 0.5, screen 0.955 center font ',
 # Draws an empty frame with no tics, for a figure with nothing to draw,
 # so that no axis suggests a value of 0; the note says what is missing.
 empty_plot = "set label 92 'nothing to draw: see the note below' at graph 0.5, graph 0.5 center font ',12'; set xrange [0:1]; set yrange [0:1]; unset xtics; unset ytics; plot NaN notitle; unset label 92; set autoscale x; set autoscale y; set xtics; set ytics"
+
+# Bars are drawn as boxes at computed positions rather than as a gnuplot
+# histogram, because a histogram with error bars drops a bar whose
+# interval is NaN (a single repetition), and the mean must still show.
+# bar_x gives the centre of bar j (from 1) of k in the cluster of row x0.
+cluster_width = 0.8
+bar_x(x0, j, k) = x0 + (j - (k + 1) / 2.0) * cluster_width / k

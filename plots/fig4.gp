@@ -3,29 +3,35 @@
 load "common.gp"
 load outdir."/fig4.vars"
 data = outdir."/fig4.csv"
+title_text = "CPU time per 1000 DNS queries (IncludeOS paper, Fig. 4, redone)"
 
-set style data histogram
-set style histogram errorbars gap 2 lw 1.5
 set style fill solid 0.75 border -1
-set boxwidth 0.9
 set yrange [0:*]
+set xrange [-0.6:nrows - 0.4]
 set ylabel "CPU time per 1000 queries (s), mean and 95% CI"
 set xtics rotate by -15 left
-title_text = "CPU time per 1000 DNS queries (IncludeOS paper, Fig. 4, redone)"
+k = (have_guest && have_host) ? 3 : 1
+set boxwidth cluster_width / k absolute
 
 do for [fmt in formats] {
     eval (fmt eq "png" ? term_png : term_svg)
     set output outdir."/fig4.".fmt
     eval set_labels
-    if (!have_data) {
+    if (!have_data || !have_total) {
         eval empty_plot
     } else {
-        if (have_guest && have_host) {
-            plot data using "total":"total_ci":xticlabels(strcol("label")) title "total" lc rgb "#4c72b0", \
-                 "" using "guest":"guest_ci" title "guest (in the vCPU)" lc rgb "#55a868", \
-                 "" using "host":"host_ci" title "host (QEMU outside the vCPU)" lc rgb "#c44e52"
+        if (k == 3) {
+            plot data using 0:(0):xticlabels(strcol("label")) with points pt 0 notitle, \
+                 "" using (bar_x($0, 1, k)):"total" with boxes title "total" lc rgb "#4c72b0", \
+                 "" using (bar_x($0, 2, k)):"guest" with boxes title "guest (in the vCPU)" lc rgb "#55a868", \
+                 "" using (bar_x($0, 3, k)):"host" with boxes title "host (QEMU outside the vCPU)" lc rgb "#c44e52", \
+                 "" using (bar_x($0, 1, k)):(column("total") - column("total_ci")):(0):(2 * column("total_ci")) with vectors heads size screen 0.006, 90 lc rgb "black" lw 1.5 notitle, \
+                 "" using (bar_x($0, 2, k)):(column("guest") - column("guest_ci")):(0):(2 * column("guest_ci")) with vectors heads size screen 0.006, 90 lc rgb "black" lw 1.5 notitle, \
+                 "" using (bar_x($0, 3, k)):(column("host") - column("host_ci")):(0):(2 * column("host_ci")) with vectors heads size screen 0.006, 90 lc rgb "black" lw 1.5 notitle
         } else {
-            plot data using "total":"total_ci":xticlabels(strcol("label")) title "total" lc rgb "#4c72b0"
+            plot data using 0:(0):xticlabels(strcol("label")) with points pt 0 notitle, \
+                 "" using (bar_x($0, 1, k)):"total" with boxes title "total" lc rgb "#4c72b0", \
+                 "" using (bar_x($0, 1, k)):(column("total") - column("total_ci")):(0):(2 * column("total_ci")) with vectors heads size screen 0.006, 90 lc rgb "black" lw 1.5 notitle
         }
     }
     unset output

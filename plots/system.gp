@@ -5,9 +5,7 @@ data = outdir."/system.csv"
 title_text = "Boot to ready, image size and memory per system"
 note = note_boot.(strlen(note_boot) && strlen(note_image) ? "\n" : "").note_image.((strlen(note_boot) || strlen(note_image)) && strlen(note_mem) ? "\n" : "").note_mem
 
-set style data histogram
 set style fill solid 0.75 border -1
-set boxwidth 0.9
 set xtics rotate by -25 left font ",8"
 set key inside top left reverse Left font ",8"
 # Headroom above the tallest bar keeps the key clear of the bars.
@@ -22,20 +20,26 @@ do for [fmt in formats] {
     eval set_labels
     set multiplot layout 1, 3 margins 0.07, 0.95, 0.24, 0.86 spacing 0.08
 
-    set style histogram errorbars gap 1 lw 1.5
     set ylabel "boot to ready (s), mean and 95% CI"
     unset logscale y
     set yrange [0:*]
+    set xrange [-0.6:nrows - 0.4]
+    set boxwidth cluster_width absolute
     if (nrows > 0 && have_boot) {
-        plot data using "boot_ready_s":"boot_ready_s_ci":xticlabels(strcol("label")) title "boot to ready" lc rgb "#4c72b0"
+        plot data using 0:(0):xticlabels(strcol("label")) with points pt 0 notitle, \
+             "" using 0:"boot_ready_s" with boxes title "boot to ready" lc rgb "#4c72b0", \
+             "" using 0:(column("boot_ready_s") - column("boot_ready_s_ci")):(0):(2 * column("boot_ready_s_ci")) with vectors heads size screen 0.006, 90 lc rgb "black" lw 1.5 notitle
     } else {
         eval empty_panel
     }
+    set autoscale x
+    set boxwidth 0.9 relative
     # The title, subtitle and note are drawn once, with the first panel.
     unset label 89
     unset label 90
     unset label 91
 
+    set style data histogram
     set style histogram clustered gap 1
     set ylabel "image size (KiB, log scale)"
     set logscale y
