@@ -23,7 +23,11 @@ INSN_PLUGIN := $(MEASURE_BUILD)/harness/insn-count.so
 .PHONY: plugin measure-tests
 plugin: $(INSN_PLUGIN)
 
-$(QEMU_PLUGIN_H):
+# The dpkg file list changes when qemu-system-x86 is upgraded; the script
+# then fetches the header of the new version (and does nothing otherwise).
+QEMU_DPKG_LIST := $(wildcard /var/lib/dpkg/info/qemu-system-x86.list)
+
+$(QEMU_PLUGIN_H): $(QEMU_DPKG_LIST)
 	../scripts/fetch-qemu-plugin-header.sh
 
 # -fPIC -shared: QEMU dlopen()s the plugin and resolves the qemu_plugin_*
@@ -32,6 +36,8 @@ $(INSN_PLUGIN): plugin/insn_count.c plugin/insn_count_abi.h $(QEMU_PLUGIN_H)
 	@mkdir -p $(dir $@)
 	$(MEASURE_CC) $(MEASURE_CFLAGS) -fPIC -shared \
 		-I$(dir $(QEMU_PLUGIN_H)) -o $@ plugin/insn_count.c
+	@echo "plugin: $@ built against qemu-plugin.h of QEMU" \
+		"$$(cat $(MEASURE_BUILD)/third_party/qemu/VERSION)"
 
 # A tiny PVH guest that the plugin's integration test boots twice.
 INSN_TEST_GUEST := $(MEASURE_BUILD)/harness/insn-test-guest.elf

@@ -589,6 +589,10 @@ int rapl_start(struct rapl *r, char *err, size_t err_cap)
     }
     if (r->source != RAPL_POWERCAP)
         return 0;
+    if (r->sampler_running) {
+        rapl_err(err, err_cap, "sampler", "rapl_start called twice", EBUSY);
+        return -EBUSY;
+    }
 
     pthread_mutex_lock(&r->lock);
     r->sample_errno = 0;

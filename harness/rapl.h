@@ -103,8 +103,9 @@ int rapl_open(struct rapl *r, const char *sysfs_root, char *err,
  * Zeroes the sums, takes first readings and, for powercap, starts a thread
  * that reads every zone every r->sample_interval_s, so energy_uj wraps at
  * most once between two reads unless power exceeds the assumed maximum
- * (twice the zone's largest power limit, at least 500 W). Returns 0 or
- * -errno.
+ * (twice the zone's largest power limit, at least 500 W). Phases may
+ * repeat (start, stop, start ...). Returns 0, -EBUSY when a phase is
+ * already running, or another -errno.
  */
 int rapl_start(struct rapl *r, char *err, size_t err_cap);
 

@@ -6,8 +6,8 @@
 # extracted from the (large) upstream tarball.
 #
 # Output: build/third_party/qemu/include/qemu/qemu-plugin.h and
-# build/third_party/qemu/VERSION (the source version used). Does nothing
-# when both exist for the installed version.
+# build/third_party/qemu/VERSION (the source version used). Only touches
+# the header when both exist for the installed version.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,7 @@ srcpkg=$(dpkg-query -W -f='${source:Package}' qemu-system-x86)
 
 if [ -f "$header" ] && [ "$(cat "$out/VERSION" 2>/dev/null)" = "$version" ]
 then
+    touch "$header" # up to date: newer than dpkg's list, for make
     exit 0
 fi
 

@@ -282,6 +282,30 @@ Test(rapl_fake, zones_picked_by_name)
     remove_tree(root);
 }
 
+Test(rapl_fake, phases_repeat_and_do_not_nest)
+{
+    char *root = make_temp_root();
+    struct rapl r;
+    struct rapl_result res;
+    char err[256] = "";
+
+    fake_zone(root, "intel-rapl:0", "package-0", 1000000, INTEL_RANGE_UJ);
+    cr_assert_eq(rapl_open(&r, root, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(rapl_start(&r, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(rapl_start(&r, err, sizeof(err)), -EBUSY);
+    set_energy(root, "intel-rapl:0", 3000000);
+    cr_assert_eq(rapl_stop(&r, &res, err, sizeof(err)), 0, "%s", err);
+    cr_assert_float_eq(res.pkg_j, 2.0, 1e-12);
+
+    /* The second phase counts from its own start, not from open. */
+    cr_assert_eq(rapl_start(&r, err, sizeof(err)), 0, "%s", err);
+    set_energy(root, "intel-rapl:0", 3500000);
+    cr_assert_eq(rapl_stop(&r, &res, err, sizeof(err)), 0, "%s", err);
+    cr_assert_float_eq(res.pkg_j, 0.5, 1e-12);
+    rapl_close(&r);
+    remove_tree(root);
+}
+
 Test(rapl_fake, small_range_shortens_sampling)
 {
     char *root = make_temp_root();
