@@ -340,7 +340,8 @@ Test(csv_append, concurrent_writers_keep_rows_whole)
             snprintf(id, sizeof(id), "writer%d", w);
             if (csv_row_init(&row) < 0 || csv_row_set(&row, "run_id", id) < 0)
                 _exit(3);
-            /* A long field makes each write larger than a pipe buffer. */
+            /* An 8 KiB field makes each row span pages, so writes can
+             * interleave. */
             char *big = malloc(8192);
             if (big == NULL)
                 _exit(3);

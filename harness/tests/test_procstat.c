@@ -22,7 +22,7 @@ static const char qemu_stat[] =
     "94111220236288 140730725362210 140730725362302 140730725362302 "
     "140730725363676 0\n";
 
-/* Recorded, then given distinct utime 1234, stime 567, guest_time 89. */
+/* Kernel format, process named "a) (b c", utime 1234, stime 567, guest 89. */
 static const char odd_name_stat[] =
     "4242 (a) (b c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 "
     "1 0 12345 10000000 500 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 "
@@ -262,7 +262,7 @@ Test(procstat_read, fake_tree_garbled_stat)
     free(s);
 }
 
-/* Two readings of a QEMU-like process: the TCG vCPU thread did the work. */
+/* Two readings of a QEMU process under KVM: its vCPU thread did most work. */
 Test(procstat_diff, fake_tree_splits_vcpu_and_io)
 {
     static const struct fake_thread t0[] = {
