@@ -2,9 +2,11 @@
  * ukreport: reads ukbench result CSVs by column name and writes the plot
  * data files and the reproduction report.
  *
- *   ukreport [--data-dir DIR] [--report FILE] [--paper-figures FILE]
- *            [--plots-link PATH] RESULTS.csv...
+ *   ukreport [--data-dir DIR] [--report FILE] [--html FILE]
+ *            [--paper-figures FILE] [--plots-link PATH] RESULTS.csv...
  */
+#include "csv.h"
+#include "md_html.h"
 #include "report.h"
 
 #include <errno.h>
@@ -16,12 +18,14 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: ukreport [--data-dir DIR] [--report FILE]\n"
+    fputs("usage: ukreport [--data-dir DIR] [--report FILE] [--html FILE]\n"
           "                [--paper-figures FILE] [--plots-link PATH]\n"
           "                RESULTS.csv...\n"
           "  --data-dir DIR        write the plot data files (FIGURE.csv,\n"
           "                        FIGURE.vars) into DIR, created if missing\n"
           "  --report FILE         write the Markdown report to FILE\n"
+          "  --html FILE           also write the report as HTML to FILE,\n"
+          "                        in the same folder as the Markdown\n"
           "  --paper-figures FILE  the paper's figures (needed by --report)\n"
           "  --plots-link PATH     the plot folder as the report links it\n"
           "                        (default ../plots/out)\n",
@@ -74,10 +78,42 @@ static int write_report(const char *path, const struct row_set *set,
     return 0;
 }
 
+/* Converts the Markdown report at md_path to HTML at html_path, through a
+ * temporary file renamed into place. */
+static int write_html(const char *md_path, const char *html_path)
+{
+    char *md, tmp[4096];
+    size_t len;
+
+    if (csv_read_file(md_path, &md, &len) < 0) {
+        fprintf(stderr, "ukreport: %s: read failed: %s\n", md_path,
+                strerror(errno));
+        return -1;
+    }
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", html_path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, "ukreport: %s: open for writing failed: %s\n", tmp,
+                strerror(errno));
+        free(md);
+        return -1;
+    }
+    int rc = md_html_convert(md, len, "ukbench: reproduction of IncludeOS", f);
+    free(md);
+    if ((fclose(f) != 0) | (rc < 0) || rename(tmp, html_path) < 0) {
+        fprintf(stderr, "ukreport: %s: write failed: %s\n", html_path,
+                strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *data_dir = NULL;
     const char *report = NULL;
+    const char *html = NULL;
     const char *paper = NULL;
     const char *plots_link = "../plots/out";
     int i;
@@ -96,6 +132,8 @@ int main(int argc, char **argv)
             target = &data_dir;
         else if (strcmp(argv[i], "--report") == 0)
             target = &report;
+        else if (strcmp(argv[i], "--html") == 0)
+            target = &html;
         else if (strcmp(argv[i], "--paper-figures") == 0)
             target = &paper;
         else if (strcmp(argv[i], "--plots-link") == 0)
@@ -111,6 +149,10 @@ int main(int argc, char **argv)
     if (i >= argc) {
         fprintf(stderr, "ukreport: no results CSV given\n");
         usage(stderr);
+        return 2;
+    }
+    if (html != NULL && report == NULL) {
+        fprintf(stderr, "ukreport: --html needs --report\n");
         return 2;
     }
     if (report != NULL && paper == NULL) {
@@ -130,6 +172,8 @@ int main(int argc, char **argv)
     if (rc == 0 && report != NULL &&
         write_report(report, &set, paper, data_dir ? data_dir : ".",
                      plots_link) < 0)
+        rc = 1;
+    if (rc == 0 && html != NULL && write_html(report, html) < 0)
         rc = 1;
     if (rc == 0)
         fprintf(stderr, "ukreport: %zu rows read, %zu input problems%s%s%s%s\n",

@@ -109,6 +109,15 @@ if grep -Eiwn 'nan|inf|todo|xxx|tbd|placeholder|lorem' "$report"; then
 fi
 reject_line "$report" "(null)"
 
+# The HTML twin of the report: tables and figures converted.
+html=$tmp/tcg.html
+[ -s "$html" ] || fail "make -C paper wrote no HTML report"
+expect_line "$html" '<img src="../plots/out/fig4.png"'
+expect_line "$html" "<tr><td>CPU</td><td>Fixture CPU, model 7 @ 2.00GHz</td></tr>"
+if grep -n '^|' "$html"; then
+    fail "HTML report has unconverted table rows (lines above)"
+fi
+
 # --- KVM fixture: the guest/host split and energy are drawn ---
 # Unikernel 0.20/0.22 total, 0.020/0.022 guest: means 0.21 and 0.021,
 # host 0.189. Energy 5.0/5.2 J per 1000 queries: 5.1 mJ per query; idle
