@@ -24,7 +24,8 @@ INSN_PLUGIN := $(MEASURE_BUILD)/harness/insn-count.so
 plugin: $(INSN_PLUGIN)
 
 # The dpkg file list changes when qemu-system-x86 is upgraded; the script
-# then fetches the header of the new version (and does nothing otherwise).
+# then fetches the header of the new version, or only touches the header if
+# its version is still the installed one.
 QEMU_DPKG_LIST := $(wildcard /var/lib/dpkg/info/qemu-system-x86.list)
 
 $(QEMU_PLUGIN_H): $(QEMU_DPKG_LIST)
@@ -44,13 +45,14 @@ INSN_TEST_GUEST := $(MEASURE_BUILD)/harness/insn-test-guest.elf
 
 $(INSN_TEST_GUEST): plugin/test_guest.S
 	@mkdir -p $(dir $@)
-	$(MEASURE_CC) -nostdlib -static -no-pie -Wl,-Ttext=0x200000 -Wl,-e,test_guest_start \
-		-Wl,--build-id=none -o $@ plugin/test_guest.S
+	$(MEASURE_CC) -nostdlib -static -no-pie -Wl,-Ttext=0x200000 \
+		-Wl,-e,test_guest_start -Wl,--build-id=none -o $@ \
+		plugin/test_guest.S
 
 # --- Unit tests (Criterion) ----------------------------------------------
 
-MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv perfctr \
-	rapl insn hostinfo)
+MEASURE_TESTS := $(addprefix $(MEASURE_BUILD)/tests/harness-,procstat csv \
+	perfctr rapl insn hostinfo)
 
 measure-tests: $(MEASURE_TESTS) $(INSN_TEST_GUEST)
 
@@ -63,7 +65,7 @@ $(MEASURE_BUILD)/tests/harness-procstat: tests/test_procstat.c procstat.c \
 $(MEASURE_BUILD)/tests/harness-csv: tests/test_csv.c csv.c csv.h
 	@mkdir -p $(dir $@)
 	$(MEASURE_CC) $(MEASURE_CFLAGS) -DUKB_SOURCE_DIR='"$(abspath ..)"' \
-		-o $@ tests/test_csv.c csv.c -lcriterion -lm
+		-o $@ tests/test_csv.c csv.c -lcriterion
 
 $(MEASURE_BUILD)/tests/harness-perfctr: tests/test_perfctr.c perfctr.c \
 		perfctr.h
