@@ -9,9 +9,8 @@
 # Environment: BENCH_SECONDS (dnsperf time limit per server, default 10),
 # BENCH_CLIENTS (dnsperf -c, default 1).
 #
-# NSD runs unprivileged (as nobody when started as root) on a high port,
-# without chroot, remote control or a database file, from a config written
-# into a temporary directory.
+# NSD runs unprivileged on a high port from a config written into a
+# temporary directory (workloads/nsd/run-nsd.sh).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -29,7 +28,7 @@ if [ "$seconds" -lt 1 ] || [ "$seconds" -gt 120 ]; then
     echo "bench-native: BENCH_SECONDS=$seconds is out of range 1..120" >&2
     exit 2
 fi
-for tool in dig dnsperf nsd nsd-checkconf; do
+for tool in dig dnsperf nsd; do
     if ! command -v "$tool" >/dev/null; then
         echo "bench-native: $tool not found: run scripts/deps.sh" >&2
         exit 1
@@ -42,6 +41,7 @@ fi
 
 tmp=$(mktemp -d /tmp/bench-native.XXXXXX) || exit 1
 pids=""
+nsd_dir=""
 cleanup() {
     for p in $pids; do
         kill -TERM "$p" 2>/dev/null
@@ -50,10 +50,10 @@ cleanup() {
     for p in $pids; do
         kill -KILL "$p" 2>/dev/null
     done
-    rm -rf "$tmp"
+    rm -rf "$tmp" ${nsd_dir:+"$nsd_dir"}
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 
 ticks=$(getconf CLK_TCK)
 
@@ -102,18 +102,6 @@ wait_answer() {
     done
     return 1
 }
-
-# The zone as the workload computes it (workloads/README.md).
-{
-    echo '$ORIGIN local.org.'
-    echo '$TTL 3600'
-    echo '@ IN SOA ns.local.org. hostmaster.local.org. 2015010101 7200 3600 1209600 300'
-    echo '@ IN NS ns.local.org.'
-    echo 'ns IN A 10.0.255.1'
-    echo 'www IN A 10.0.255.2'
-    awk 'BEGIN { for (i = 0; i < 10000; i++)
-        printf "server%d IN A 10.0.%d.%d\n", i, int(i / 256), i % 256 }'
-} >"$tmp/local.org.zone"
 
 # The query mix: 10000 A queries over the whole zone, in shuffled order.
 awk 'BEGIN { srand(1); for (i = 0; i < 10000; i++)
@@ -172,42 +160,15 @@ port=$(free_port) || {
     echo "bench-native: no free port found" >&2
     exit 1
 }
-cat >"$tmp/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1@$port
-    port: $port
-    do-ip6: no
-    username: ""
-    chroot: ""
-    zonesdir: "$tmp"
-    database: ""
-    zonelistfile: "$tmp/zone.list"
-    xfrdfile: "$tmp/xfrd.state"
-    xfrdir: "$tmp"
-    pidfile: "$tmp/nsd.pid"
-    logfile: "$tmp/nsd.log"
-    server-count: 1
-    hide-version: no
-remote-control:
-    control-enable: no
-zone:
-    name: local.org
-    zonefile: "$tmp/local.org.zone"
-EOF
-nsd-checkconf "$tmp/nsd.conf" || exit 1
-run_as=""
-if [ "$(id -u)" = 0 ]; then
-    # Unprivileged: nobody owns the directory NSD writes to.
-    chown -R nobody:nogroup "$tmp"
-    chmod 755 "$tmp"
-    run_as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-fi
-$run_as nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.out" 2>&1 &
+# A directory of its own under /tmp, which nobody can reach when NSD drops
+# to that user.
+nsd_dir=$(mktemp -d /tmp/bench-native-nsd.XXXXXX) || exit 1
+workloads/nsd/run-nsd.sh "$nsd_dir" "$port" >"$tmp/nsd.out" 2>&1 &
 nsd_pid=$!
 pids="$nsd_pid"
 wait_answer "$port" || {
     echo "bench-native: NSD did not answer on port $port:" >&2
-    cat "$tmp/nsd.out" "$tmp/nsd.log" >&2
+    cat "$tmp/nsd.out" "$nsd_dir/nsd.log" >&2
     exit 1
 }
 # NSD forks a zone-transfer daemon and the serving processes, so the whole

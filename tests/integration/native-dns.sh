@@ -27,7 +27,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 
 fail() {
     echo "native-dns: FAIL: $*" >&2
