@@ -20,7 +20,8 @@ server=build/linux-baseline/server-dns
 
 case "$seconds" in
 '' | *[!0-9]*)
-    echo "bench-native: BENCH_SECONDS='$seconds' is invalid: give whole seconds" >&2
+    echo "bench-native: BENCH_SECONDS='$seconds' is invalid:" \
+        "give whole seconds" >&2
     exit 2
     ;;
 esac
@@ -77,8 +78,8 @@ descendants() {
     done
 }
 
-# Picks a free UDP port pair at random in 30000-39998: prints the port when
-# dig gets no reply from it, so nothing else serves there.
+# Picks a UDP port at random in 30000-39998 where dig gets no reply, so no
+# other DNS server is there, and prints it.
 free_port() {
     for _ in 1 2 3 4 5 6 7 8 9 10; do
         p=$((30000 + ($(od -An -N2 -tu2 /dev/urandom) % 5000) * 2))
@@ -128,7 +129,8 @@ measure() {
         -v t=$((after - before)) -v hz="$ticks" 'BEGIN {
         cpu = t / hz
         per_query = c > 0 ? cpu * 1e6 / c : 0
-        printf "%-12s %10.0f qps answered  %7.2f us CPU/query  ", l, q, per_query
+        printf "%-12s %10.0f qps answered  %7.2f us CPU/query  ", \
+            l, q, per_query
         printf "(%d answered, %d lost, %.2f s server CPU)\n", c, x, cpu }'
 }
 
@@ -160,8 +162,8 @@ port=$(free_port) || {
     echo "bench-native: no free port found" >&2
     exit 1
 }
-# A directory of its own under /tmp, which nobody can reach when NSD drops
-# to that user.
+# A directory of its own under /tmp, so that the user nobody can reach it
+# after NSD drops to that user.
 nsd_dir=$(mktemp -d /tmp/bench-native-nsd.XXXXXX) || exit 1
 workloads/nsd/run-nsd.sh "$nsd_dir" "$port" >"$tmp/nsd.out" 2>&1 &
 nsd_pid=$!

@@ -1,9 +1,9 @@
 #!/bin/sh
-# Compares the native DNS server with NSD serving the same zone: raw UDP
-# queries (valid, malformed and unusual ones) must get the same header flags
-# and RCODE and the same answer count from both, except for the differences
-# workloads/README.md documents, which are checked against their expected
-# values. dig +short answers for in-zone names must match exactly.
+# Compares the native DNS server with NSD serving the same zone. Raw UDP
+# queries (valid, malformed and unusual ones) must get the same header flags,
+# RCODE and answer count from both. The differences that workloads/README.md
+# documents are checked against their expected values instead. dig +short
+# answers for in-zone names must match exactly.
 set -u
 cd "$(dirname "$0")/../.."
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Starts the native DNS server (build/linux-baseline/server-dns) on
-# 127.0.0.1 at a free port and checks it with dig and a short dnsperf run:
-# answers, negative answers, REFUSED, no loss, a "stats" control reply, and
-# counters that match what was sent once SIGTERM stops it.
+# 127.0.0.1 at a free port and checks it with dig and a short dnsperf run.
+# It checks answers, negative answers, REFUSED, loss, the "stats" control
+# reply, and that the counters printed after SIGTERM match what was sent.
 set -u
 cd "$(dirname "$0")/../.."
 

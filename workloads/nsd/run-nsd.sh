@@ -2,8 +2,9 @@
 # Runs NSD (Debian package nsd) in the foreground as a yardstick for the DNS
 # workload: it serves the same zone local.org (see workloads/README.md) on
 # 127.0.0.1:PORT UDP, from a zone file and config written into DIR.
-# NSD runs unprivileged (as nobody when started as root), without chroot,
-# remote control or a database file. The caller stops it with SIGTERM.
+# NSD runs unprivileged (as the user nobody when started as root), without
+# chroot, remote control or a database file. The caller stops it with
+# SIGTERM.
 #
 # Usage: workloads/nsd/run-nsd.sh DIR PORT
 set -eu
@@ -71,7 +72,7 @@ CONF
 nsd-checkconf "$dir/nsd.conf"
 
 if [ "$(id -u)" = 0 ]; then
-    # NSD writes its state files into DIR, so nobody must own it.
+    # NSD writes its state files into DIR, so the user nobody must own it.
     chown -R nobody:nogroup "$dir"
     chmod 755 "$dir"
     if ! setpriv --reuid=nobody --regid=nogroup --clear-groups \
