@@ -32,6 +32,8 @@ enum metric {
     M_RSS_EMPTY_QEMU_MIB,
     M_RSS_ABOVE_EMPTY_MIB,
     M_MIN_MEM_MB,
+    M_GUEST_INSN,       /* guest instructions in the phase (boot: to ready) */
+    M_GUEST_INSN_PER_S, /* guest instructions per wall-clock second */
     M_N
 };
 

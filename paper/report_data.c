@@ -129,6 +129,17 @@ static double min_mem(const struct row *r)
     return r->num[ROW_MIN_MEM_MB];
 }
 
+static double guest_insn(const struct row *r)
+{
+    return r->num[ROW_GUEST_INSN];
+}
+
+static double guest_insn_per_s(const struct row *r)
+{
+    double wall = r->num[ROW_WALL_S];
+    return wall > 0 ? r->num[ROW_GUEST_INSN] / wall : NAN;
+}
+
 const struct metric_def report_metrics[M_N] = {
     [M_CPU_TOTAL_PER_1K] = {"cpu_total_per_1k",
                             "CPU time per 1000 queries, total", "s",
@@ -176,6 +187,11 @@ const struct metric_def report_metrics[M_N] = {
                                ROW_MEM_METHOD, rss_above_mib},
     [M_MIN_MEM_MB] = {"min_mem_mb", "smallest working guest memory", "MB",
                       ROW_N_TEXT, min_mem},
+    [M_GUEST_INSN] = {"guest_insn", "guest instructions in the phase",
+                      "instructions", ROW_GUEST_INSN_METHOD, guest_insn},
+    [M_GUEST_INSN_PER_S] = {"guest_insn_per_s", "guest instructions per second",
+                            "instructions/s", ROW_GUEST_INSN_METHOD,
+                            guest_insn_per_s},
 };
 
 static void *xrealloc(void *p, size_t size)

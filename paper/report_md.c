@@ -348,6 +348,112 @@ static void write_tests(FILE *f, const struct setup *setups, size_t n_setups,
     }
 }
 
+/* One project target: a figure of one group against a limit. */
+struct target {
+    const char *what;
+    const char *limit_text;
+    const struct group *group;
+    enum metric metric;
+    double limit; /* met when mean < limit (or <= with or_equal) */
+    int or_equal;
+    const char *skip; /* why the target does not apply here, or NULL */
+};
+
+static void write_target(FILE *f, const struct target *t)
+{
+    char ours[256];
+    const char *met;
+
+    if (t->group == NULL) {
+        snprintf(ours, sizeof(ours), "no rows");
+        met = "not measured";
+    } else {
+        report_format(&t->group->m[t->metric], t->group->methods[t->metric],
+                      ours, sizeof(ours));
+        double mean = t->group->m[t->metric].mean;
+        if (isnan(mean))
+            met = "not measured";
+        else if (t->skip != NULL)
+            met = t->skip;
+        else if (isnan(t->limit))
+            met = "no threshold; see the value";
+        else if (mean < t->limit || (t->or_equal && mean == t->limit))
+            met = "yes";
+        else
+            met = "no";
+    }
+    put_cell(f, t->what);
+    put_cell(f, t->limit_text);
+    put_cell(f, ours);
+    put_cell(f, met);
+    end_row(f);
+}
+
+static void write_targets(FILE *f, const struct setup *setups, size_t n_setups,
+                          const struct group_list *by_mode,
+                          const struct group_list *by_system)
+{
+    fputs("## This project's targets\n\n"
+          "Targets the unikernel is built for, judged on the mean (the "
+          "interval is in the column ours). They are checked by these "
+          "runs, not by the tests.\n\n",
+          f);
+    for (size_t i = 0; i < n_setups; i++) {
+        const struct setup *s = &setups[i];
+        const struct group *u_sys = report_find(by_system, "unikernel", "dns",
+                                                "", s->accel, s->machine);
+        const struct group *u_boot = report_find(by_mode, "unikernel", "dns",
+                                                 "boot", s->accel, s->machine);
+        const struct group *u_paper = report_find(
+            by_mode, "unikernel", "dns", "paper", s->accel, s->machine);
+        const struct group *l_paper = report_find(
+            by_mode, "linux-guest", "dns", "paper", s->accel, s->machine);
+        const struct group *u_idle = report_find(by_mode, "unikernel", "dns",
+                                                 "idle", s->accel, s->machine);
+        double quarter = NAN;
+        char quarter_text[128];
+
+        if (l_paper != NULL && l_paper->m[M_INSN_PER_QUERY].n > 0)
+            quarter = l_paper->m[M_INSN_PER_QUERY].mean / 4;
+        if (isnan(quarter))
+            snprintf(quarter_text, sizeof(quarter_text),
+                     "at most a quarter of the Linux guest's (not measured)");
+        else
+            snprintf(quarter_text, sizeof(quarter_text),
+                     "at most a quarter of the Linux guest's: %.0f", quarter);
+
+        const struct target targets[] = {
+            {"DNS unikernel image", "under 100 KiB, lwIP included", u_sys,
+             M_IMAGE_KIB, 100, 0, NULL},
+            {"guest instructions from reset to ready (mode boot)",
+             "under 200000 on microvm", u_boot, M_GUEST_INSN, 200000, 0,
+             strcmp(s->machine, "microvm") == 0
+                 ? NULL
+                 : "not applicable: the target is for microvm"},
+            {"guest instructions per DNS query (mode paper)", "under 4200",
+             u_paper, M_INSN_PER_QUERY, 4200, 0, NULL},
+            {"guest instructions per DNS query (mode paper)", quarter_text,
+             u_paper, M_INSN_PER_QUERY, quarter, 1,
+             isnan(quarter) ? "not measured for the Linux guest" : NULL},
+            {"guest instructions per second while idle (mode idle)",
+             "near 0: no periodic tick", u_idle, M_GUEST_INSN_PER_S, NAN, 0,
+             NULL},
+            {"resident memory above an empty QEMU", "under 2 MiB", u_sys,
+             M_RSS_ABOVE_EMPTY_MIB, 2, 0, NULL},
+            {"smallest guest memory (-m) that still answers", "at most 2 MB",
+             u_sys, M_MIN_MEM_MB, 2, 1, NULL},
+        };
+
+        fprintf(f,
+                "### accelerator %s, machine %s\n\n| figure | target | ours "
+                "| met |\n| --- | --- | --- | --- |\n",
+                s->accel, s->machine[0] ? s->machine : "not recorded");
+        for (size_t k = 0; k < sizeof(targets) / sizeof(targets[0]); k++)
+            write_target(f, &targets[k]);
+        fputs("\n", f);
+    }
+}
+
 static void write_groups(FILE *f, const struct group_list *by_mode)
 {
     static const enum metric shown[] = {
@@ -686,6 +792,7 @@ int report_write_md(FILE *f, const struct row_set *set,
     write_host(f, set);
     write_comparison(f, paper, setups, n_setups, &by_mode, &by_system);
     write_tests(f, setups, n_setups, &by_mode);
+    write_targets(f, setups, n_setups, &by_mode, &by_system);
     write_groups(f, &by_mode);
     write_systems(f, &by_system);
     write_plots(f, plots_dir, plots_link);
