@@ -267,7 +267,7 @@ int loadgen_sequential(const struct loadgen_config *cfg, uint64_t n,
     if (fd < 0)
         return -1;
     start = now_s();
-    for (uint64_t i = 0; i < n && !(stop && stop()); i++) {
+    for (uint64_t i = 0, in_row = 0; i < n && !(stop && stop()); i++) {
         size_t qlen = build_query(cfg, i, q, sizeof(q));
         double t0 = now_s();
         double deadline = t0 + cfg->timeout_s;
@@ -302,8 +302,13 @@ int loadgen_sequential(const struct loadgen_config *cfg, uint64_t n,
             res->answered++;
             done = 1;
         }
-        if (!done)
-            res->lost++;
+        if (done) {
+            in_row = 0;
+            continue;
+        }
+        res->lost++;
+        if (cfg->max_lost_in_row && ++in_row >= cfg->max_lost_in_row)
+            break;
     }
     res->wall_s = now_s() - start;
     res->send_s = res->wall_s;

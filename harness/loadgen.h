@@ -22,9 +22,11 @@ enum loadgen_workload { LOADGEN_DNS, LOADGEN_ECHO };
 
 struct loadgen_config {
     enum loadgen_workload workload;
-    unsigned port;       /* UDP port on 127.0.0.1 */
-    double timeout_s;    /* per query: later answers count as lost */
-    unsigned first_name; /* index of the first server<i> name to ask */
+    unsigned port;            /* UDP port on 127.0.0.1 */
+    double timeout_s;         /* per query: later answers count as lost */
+    unsigned first_name;      /* index of the first server<i> name to ask */
+    unsigned max_lost_in_row; /* sequential: give up after this many
+                                 consecutive losses, 0: never */
 };
 
 struct loadgen_result {
@@ -64,9 +66,10 @@ void loadgen_zone_entry(unsigned i, char *name, size_t cap, uint8_t addr[4]);
 
 /*
  * Sends n queries one at a time, each waiting for its checked answer up
- * to cfg->timeout_s. Fills res (res->lat_us allocated, free with
- * loadgen_result_free). Stops early when the stop callback is set and
- * returns non-zero. Returns 0, or -1 with the reason in err (socket
+ * to cfg->timeout_s. After cfg->max_lost_in_row consecutive losses the
+ * rest are not sent (res->sent tells how many were). Fills res (res->lat_us
+ * allocated, free with loadgen_result_free). Stops early when the stop callback
+ * is set and returns non-zero. Returns 0, or -1 with the reason in err (socket
  * failure).
  */
 int loadgen_sequential(const struct loadgen_config *cfg, uint64_t n,
