@@ -142,8 +142,13 @@ static void server_parse_options(int argc, char **argv,
                     argv[optind - 1]);
             exit(2);
         default:
-            fprintf(stderr, "server: unknown option \"%s\"; see --help\n",
-                    argv[optind - 1]);
+            /* optopt names a bad short option; long ones leave it 0. */
+            if (optopt != 0)
+                fprintf(stderr, "server: unknown option \"-%c\"; see --help\n",
+                        optopt);
+            else
+                fprintf(stderr, "server: unknown option \"%s\"; see --help\n",
+                        argv[optind - 1]);
             exit(2);
         }
     }
