@@ -110,7 +110,9 @@ static void write_method(FILE *f)
           "the results is one repetition of one measured phase. CPU time is "
           "the change of utime + stime of the server process (QEMU for the "
           "two guests) over the phase, read from /proc/PID/stat as the paper "
-          "did; guest is its guest_time, host is total minus guest.\n\n"
+          "did; guest is its guest_time, host is total minus guest. "
+          "/proc/PID/stat counts in clock ticks (usually 10 ms), so a phase "
+          "that costs less than a few ticks reads as 0 or one tick.\n\n"
           "Every per-query figure divides by the queries sent in the phase "
           "(column `queries`); \"per 1000 queries\" multiplies that by 1000, "
           "the paper's unit. Means carry a 95% Student t interval "
@@ -296,6 +298,8 @@ static void write_tests(FILE *f, const struct setup *setups, size_t n_setups,
     fputs("## Unikernel against Linux guest, mode paper, DNS\n\n"
           "Welch's t-test of the difference of means; p is two-sided.\n\n",
           f);
+    if (n_setups == 0)
+        fputs("No unikernel or Linux guest rows.\n\n", f);
     for (size_t i = 0; i < n_setups; i++) {
         const struct setup *s = &setups[i];
         const struct group *u = report_find(by_mode, "unikernel", "dns",
@@ -398,6 +402,8 @@ static void write_targets(FILE *f, const struct setup *setups, size_t n_setups,
           "interval is in the column ours). They are checked by these "
           "runs, not by the tests.\n\n",
           f);
+    if (n_setups == 0)
+        fputs("No unikernel rows.\n\n", f);
     for (size_t i = 0; i < n_setups; i++) {
         const struct setup *s = &setups[i];
         const struct group *u_sys = report_find(by_system, "unikernel", "dns",

@@ -158,6 +158,8 @@ static void subtitle(const struct row_set *set, const struct group *const *gs,
     report_distinct(set, ROW_HOST_CORES, cores, sizeof(cores));
     report_distinct(set, ROW_HOST_KERNEL, kernel, sizeof(kernel));
     report_distinct(set, ROW_ACCEL, accel, sizeof(accel));
+    if (strcmp(accel, "not recorded") == 0)
+        snprintf(accel, sizeof(accel), "none (native)");
     group_methods(gs, n, m, methods, sizeof(methods));
     snprintf(buf, len, "host: %s, %s cores, Linux %s; accel: %s; %s: %s", cpu,
              cores, kernel, accel, method_label,

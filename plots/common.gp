@@ -24,7 +24,7 @@ set_labels = "set label 89 title_text at screen 0.5, screen 0.955 center font ',
 
 # Draws an empty frame with no tics, for a figure with nothing to draw,
 # so that no axis suggests a value of 0; the note says what is missing.
-empty_plot = "set label 92 'nothing to draw: see the note below' at graph 0.5, graph 0.5 center font ',12'; set xrange [0:1]; set yrange [0:1]; unset xtics; unset ytics; plot NaN notitle; unset label 92; set autoscale x; set autoscale y; set xtics; set ytics"
+empty_plot = "set label 92 'nothing to draw: see the note below' at graph 0.5, graph 0.5 center font ',12'; set xrange [0:1]; set yrange [0:1]; unset xtics; unset ytics; plot NaN notitle; unset label 92; set autoscale x; set autoscale y; set xtics nomirror; set ytics nomirror"
 
 # Bars are drawn as boxes at computed positions rather than as a gnuplot
 # histogram, because a histogram with error bars drops a bar whose

@@ -10,6 +10,8 @@ data = outdir."/rate.csv"
 set xlabel "offered rate (queries/s)"
 set yrange [0:*]
 set xrange [0:*]
+# Room right of the highest rate, so its point and interval stay visible.
+set offsets 0, graph 0.05, 0, 0
 
 # Each figure sets its title, y label, whether it has data, its note and
 # subtitle, and its plot command, then draws itself in every format.

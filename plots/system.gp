@@ -12,7 +12,7 @@ set key inside top left reverse Left font ",8"
 set offsets 0, 0, graph 0.3, 0
 
 # Draws an empty panel that says the metric is missing.
-empty_panel = "set label 92 'not measured: see the note below' at graph 0.5, graph 0.5 center; set xrange [0:1]; set yrange [0:1]; unset xtics; unset ytics; plot NaN notitle; unset label 92; set autoscale x; set autoscale y; set xtics; set ytics"
+empty_panel = "set label 92 'not measured: see the note below' at graph 0.5, graph 0.5 center; set xrange [0:1]; set yrange [0:1]; unset xtics; unset ytics; plot NaN notitle; unset label 92; set autoscale x; set autoscale y; set xtics nomirror rotate by -25 left font ',8'; set ytics nomirror"
 
 do for [fmt in formats] {
     eval (fmt eq "png" ? term_png : term_svg)
