@@ -551,6 +551,43 @@ static void write_systems(FILE *f, const struct group_list *by_system)
     fputs("\n", f);
 }
 
+/* Guest instructions from reset to ready (mode boot) and per second while
+ * idle (mode idle), per system. */
+static void write_guest_insn(FILE *f, const struct group_list *by_mode)
+{
+    char boot[256], idle[256], setup[128];
+
+    fputs("## Guest instructions at boot and while idle\n\n"
+          "Counted by the TCG plugin where the accelerator is TCG.\n\n"
+          "| system | workload | accel, machine | guest instructions from "
+          "reset to ready (mode boot) | guest instructions per second "
+          "while idle (mode idle) |\n| --- | --- | --- | --- | --- |\n",
+          f);
+    for (size_t i = 0; i < by_mode->n; i++) {
+        const struct group *g = &by_mode->items[i];
+        if (strcmp(g->mode, "boot") != 0 || g->accel[0] == '\0')
+            continue;
+        const struct group *idle_group = report_find(
+            by_mode, g->system, g->workload, "idle", g->accel, g->machine);
+        report_format(&g->m[M_GUEST_INSN], g->methods[M_GUEST_INSN], boot,
+                      sizeof(boot));
+        if (idle_group == NULL)
+            snprintf(idle, sizeof(idle), "no rows");
+        else
+            report_format(&idle_group->m[M_GUEST_INSN_PER_S],
+                          idle_group->methods[M_GUEST_INSN_PER_S], idle,
+                          sizeof(idle));
+        snprintf(setup, sizeof(setup), "%s, %s", g->accel, g->machine);
+        put_cell(f, g->system);
+        put_cell(f, g->workload);
+        put_cell(f, setup);
+        put_cell(f, boot);
+        put_cell(f, idle);
+        end_row(f);
+    }
+    fputs("\n", f);
+}
+
 static void write_plots(FILE *f, const char *plots_dir, const char *plots_link)
 {
     static const struct {
@@ -668,6 +705,24 @@ static void write_methods(FILE *f, const struct row_set *set)
     fputs("\n", f);
 }
 
+/* Distinct network backends of the QEMU rows ("loopback" of the native
+ * server is no guest network), "; "-separated. */
+static void guest_net(const struct row_set *set, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < set->n_rows; i++) {
+        const struct row *r = &set->rows[i];
+        if (r->text[ROW_ACCEL][0] == '\0' || r->text[ROW_NET][0] == '\0' ||
+            strstr(buf, r->text[ROW_NET]) != NULL)
+            continue;
+        if (buf[0] != '\0')
+            strncat(buf, "; ", len - strlen(buf) - 1);
+        strncat(buf, r->text[ROW_NET], len - strlen(buf) - 1);
+    }
+    if (buf[0] == '\0')
+        snprintf(buf, len, "not recorded");
+}
+
 static void write_differences(FILE *f, const struct row_set *set)
 {
     char accel[128], guest[256], net[64], cpu[512], cores[64], qemu[256];
@@ -675,7 +730,7 @@ static void write_differences(FILE *f, const struct row_set *set)
 
     report_distinct(set, ROW_ACCEL, accel, sizeof(accel));
     report_distinct(set, ROW_GUEST_KERNEL, guest, sizeof(guest));
-    report_distinct(set, ROW_NET, net, sizeof(net));
+    guest_net(set, net, sizeof(net));
     report_distinct(set, ROW_HOST_CPU, cpu, sizeof(cpu));
     report_distinct(set, ROW_HOST_CORES, cores, sizeof(cores));
     report_distinct(set, ROW_QEMU_VERSION, qemu, sizeof(qemu));
@@ -801,6 +856,7 @@ int report_write_md(FILE *f, const struct row_set *set,
     write_targets(f, setups, n_setups, &by_mode, &by_system);
     write_groups(f, &by_mode);
     write_systems(f, &by_system);
+    write_guest_insn(f, &by_mode);
     write_plots(f, plots_dir, plots_link);
     write_methods(f, set);
     write_differences(f, set);
