@@ -12,6 +12,9 @@ void csv_parser_init(struct csv_parser *p, const char *buf, size_t len)
     p->len = len;
     p->pos = 0;
     p->line = 1;
+    /* A UTF-8 byte order mark (spreadsheets write one) is not data. */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        p->pos = 3;
 }
 
 void csv_record_free(struct csv_record *rec)

@@ -1,7 +1,8 @@
 /*
  * RFC 4180 CSV reader over a buffer held in memory: comma separators,
  * CRLF or LF record ends, fields in double quotes that may hold commas,
- * line breaks and doubled quotes. Blank lines are skipped.
+ * line breaks and doubled quotes. Blank lines and a leading UTF-8 byte
+ * order mark are skipped.
  */
 #ifndef UKBENCH_CSV_H
 #define UKBENCH_CSV_H

@@ -97,3 +97,13 @@ Test(csv_read_record, unterminated_quote)
     cr_expect_eq(next(&fx), 0);
     csv_record_free(&fx.rec);
 }
+
+Test(csv_read_record, skips_byte_order_mark)
+{
+    struct fixture fx;
+
+    start(&fx, "\xEF\xBB\xBFsystem,mode\n");
+    cr_assert_eq(next(&fx), 1);
+    cr_expect_str_eq(fx.rec.fields[0], "system");
+    csv_record_free(&fx.rec);
+}
