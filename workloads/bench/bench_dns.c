@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <linux/perf_event.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -118,6 +119,26 @@ static void bench_report_insn(int fd, long calls)
            (double)count / (double)calls);
 }
 
+/* Pins the process to the CPU it runs on, so the loop stays on one core. */
+static void bench_pin_cpu(void)
+{
+    int cpu = sched_getcpu();
+    cpu_set_t set;
+
+    if (cpu < 0) {
+        printf("bench-dns: not pinned (sched_getcpu: %s)\n", strerror(errno));
+        return;
+    }
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+        printf("bench-dns: not pinned (sched_setaffinity: %s)\n",
+               strerror(errno));
+        return;
+    }
+    printf("bench-dns: pinned to CPU %d\n", cpu);
+}
+
 int main(void)
 {
     static struct bench_query qs[BENCH_QUERIES];
@@ -130,6 +151,7 @@ int main(void)
         return 1;
     }
 
+    bench_pin_cpu();
     int insn_fd = bench_open_insn_counter();
     if (insn_fd >= 0 && ioctl(insn_fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
         printf("bench-dns: instructions per response: unavailable "
