@@ -12,6 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Keeps at most max_lines lines of a note, so it fits under the figure:
+ * the rest is replaced by a line saying how many more the report lists. */
+static void cap_note(char *note, size_t len, int max_lines)
+{
+    int lines = 1;
+    char *cut = NULL;
+
+    if (note[0] == '\0')
+        return;
+    for (char *p = note; *p; p++) {
+        if (*p != '\n')
+            continue;
+        lines++;
+        if (lines == max_lines)
+            cut = p;
+    }
+    if (lines <= max_lines || cut == NULL)
+        return;
+    snprintf(cut, len - (size_t)(cut - note),
+             "\nand %d more: see the report's tables", lines - max_lines + 1);
+}
+
 /* Writes name = "value" with the quotes and backslashes escaped. */
 static void gp_string(FILE *f, const char *name, const char *value)
 {
@@ -111,6 +133,15 @@ static void group_methods(const struct group *const *gs, size_t n,
     }
 }
 
+/* Writes the legend label of g, marked " dnsperf" for the dnsperf runs,
+ * which share the offered rates of mode rate. */
+static void series_label(const struct group *g, char *buf, size_t len)
+{
+    report_label(g, buf, len);
+    if (strcmp(g->mode, "dnsperf") == 0)
+        strncat(buf, " dnsperf", len - strlen(buf) - 1);
+}
+
 /* Adds a line to note when groups lack a value of metric m: "what not
  * drawn (method: ...)" when no group has one, else the same line naming
  * the groups without it. */
@@ -129,11 +160,17 @@ static void note_missing(char *note, size_t len, const struct group *const *gs,
         return;
     if (any_value(gs, n, m)) {
         char label[256];
-        for (size_t i = 0; i < n_lacking; i++) {
-            report_label(lacking[i], label, sizeof(label));
+        /* Name up to 2 groups, so the line fits under the figure. */
+        for (size_t i = 0; i < n_lacking && i < 2; i++) {
+            series_label(lacking[i], label, sizeof(label));
             if (who[0] != '\0')
                 strncat(who, "; ", sizeof(who) - strlen(who) - 1);
             strncat(who, label, sizeof(who) - strlen(who) - 1);
+        }
+        if (n_lacking > 2) {
+            size_t used = strlen(who);
+            snprintf(who + used, sizeof(who) - used, " and %zu more groups",
+                     n_lacking - 2);
         }
         group_methods(lacking, n_lacking, m, methods, sizeof(methods));
     } else {
@@ -186,12 +223,84 @@ static size_t select_groups(const struct group_list *list, const char *mode,
     return n;
 }
 
+static void note_line(char *note, size_t len, const char *line)
+{
+    if (note[0] != '\0')
+        strncat(note, "\n", len - strlen(note) - 1);
+    strncat(note, line, len - strlen(note) - 1);
+}
+
+/* Returns 1 when word is one of the space-separated words of list. */
+static int in_word_list(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+
+    if (n == 0)
+        return 0;
+    for (const char *p = list; (p = strstr(p, word)) != NULL; p += n) {
+        int starts = p == list || p[-1] == ' ';
+        int ends = p[n] == '\0' || p[n] == ' ';
+        if (starts && ends)
+            return 1;
+    }
+    return 0;
+}
+
+/* Adds a line to note for each group of the modes listed (workload dns
+ * only when dns_only) whose every row failed, so its absence from the
+ * figure is explained. modes is a space-separated list. */
+static void note_failed(char *note, size_t len, const struct group_list *l,
+                        const char *modes, int dns_only)
+{
+    char label[256], line[512];
+
+    for (size_t i = 0; i < l->n; i++) {
+        const struct group *g = &l->items[i];
+        if (g->n_ok > 0 || g->n_failed == 0 || !in_word_list(modes, g->mode))
+            continue;
+        if (dns_only && strcmp(g->workload, "dns") != 0)
+            continue;
+        series_label(g, label, sizeof(label));
+        if (isnan(g->offered_qps))
+            snprintf(line, sizeof(line), "%s: all rows failed (%zu), not drawn",
+                     label, g->n_failed);
+        else
+            snprintf(line, sizeof(line),
+                     "%s at %g queries/s: all rows failed (%zu), not drawn",
+                     label, g->offered_qps, g->n_failed);
+        note_line(note, len, line);
+    }
+}
+
+/* Adds a line to note for each group whose mean of metric m is exactly 0,
+ * which CPU time reads when a phase costs less than one clock tick. */
+static void note_zero_cpu(char *note, size_t len, const struct group *const *gs,
+                          size_t n, enum metric m)
+{
+    char label[256], line[512];
+
+    for (size_t i = 0; i < n; i++) {
+        if (gs[i]->m[m].n == 0 || gs[i]->m[m].mean != 0)
+            continue;
+        series_label(gs[i], label, sizeof(label));
+        if (isnan(gs[i]->offered_qps))
+            snprintf(line, sizeof(line),
+                     "%s: CPU time 0, below the clock-tick resolution", label);
+        else
+            snprintf(line, sizeof(line),
+                     "%s at %g queries/s: CPU time 0, below the clock-tick "
+                     "resolution",
+                     label, gs[i]->offered_qps);
+        note_line(note, len, line);
+    }
+}
+
 static int write_fig4(const struct row_set *set, const struct group_list *l,
                       const char *dir)
 {
     const struct group **gs = calloc(l->n + 1, sizeof(*gs));
     size_t n = select_groups(l, "paper", "dns", gs);
-    char label[256], note[1024] = "", sub[1024];
+    char label[256], note[8192] = "", sub[1024];
     FILE *f = open_out(dir, "fig4.csv");
 
     if (f == NULL) {
@@ -215,10 +324,12 @@ static int write_fig4(const struct row_set *set, const struct group_list *l,
     note_missing(note, sizeof(note), gs, n, M_CPU_GUEST_PER_1K,
                  "guest CPU time");
     note_missing(note, sizeof(note), gs, n, M_CPU_HOST_PER_1K, "host CPU time");
+    note_zero_cpu(note, sizeof(note), gs, n, M_CPU_TOTAL_PER_1K);
     if (n == 0)
         snprintf(note, sizeof(note),
                  "no successful rows with mode=paper "
                  "and workload=dns: nothing drawn");
+    note_failed(note, sizeof(note), l, "paper", 1);
     subtitle(set, gs, n, M_CPU_TOTAL_PER_1K, "CPU time", sub, sizeof(sub));
     f = open_out(dir, "fig4.vars");
     if (f == NULL) {
@@ -231,6 +342,7 @@ static int write_fig4(const struct row_set *set, const struct group_list *l,
             any_value(gs, n, M_CPU_GUEST_PER_1K),
             any_value(gs, n, M_CPU_HOST_PER_1K));
     gp_string(f, "subtitle", sub);
+    cap_note(note, sizeof(note), 4);
     gp_string(f, "note", note);
     free(gs);
     return close_out(f, dir, "fig4.vars");
@@ -251,9 +363,9 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
 {
     const struct group **gs = calloc(l->n + 1, sizeof(*gs));
     size_t n = 0;
-    char titles[4096] = "", label[256], note_cpu[512] = "", note_insn[512] = "",
-         note_lat[512] = "", note_ach[512] = "", sub[1024], sub_insn[1024],
-         sub_lat[1024];
+    char titles[4096] = "", label[256], note_cpu[8192] = "",
+         note_insn[8192] = "", note_lat[8192] = "", note_ach[8192] = "",
+         sub[1024], sub_insn[1024], sub_lat[1024];
     size_t nseries = 0;
 
     for (size_t i = 0; i < l->n; i++) {
@@ -278,9 +390,7 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
                   "lat_p50_us_ci,lat_p99_us,lat_p99_us_ci,achieved_qps,"
                   "achieved_qps_ci,n\n",
                   f);
-            report_label(gs[i], label, sizeof(label));
-            if (strcmp(gs[i]->mode, "rate") != 0)
-                strncat(label, " dnsperf", sizeof(label) - strlen(label) - 1);
+            series_label(gs[i], label, sizeof(label));
             append_title(titles, sizeof(titles), label);
             nseries++;
         }
@@ -304,6 +414,14 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
     note_missing(note_lat, sizeof(note_lat), gs, n, M_LAT_P50_US, "latency");
     note_missing(note_ach, sizeof(note_ach), gs, n, M_ACHIEVED_QPS,
                  "achieved rate");
+    note_zero_cpu(note_cpu, sizeof(note_cpu), gs, n, M_CPU_US_PER_QUERY);
+    char *const notes[] = {note_cpu, note_insn, note_lat, note_ach};
+    for (size_t k = 0; k < sizeof(notes) / sizeof(notes[0]); k++) {
+        if (nseries == 0)
+            snprintf(notes[k], sizeof(note_cpu),
+                     "no successful rate or dnsperf rows: nothing drawn");
+        note_failed(notes[k], sizeof(note_cpu), l, "rate dnsperf", 0);
+    }
     subtitle(set, gs, n, M_CPU_US_PER_QUERY, "CPU time", sub, sizeof(sub));
     subtitle(set, gs, n, M_INSN_PER_QUERY, "instructions", sub_insn,
              sizeof(sub_insn));
@@ -325,11 +443,12 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
     gp_string(f, "subtitle", sub);
     gp_string(f, "subtitle_insn", sub_insn);
     gp_string(f, "subtitle_lat", sub_lat);
-    gp_string(f, "note_cpu", nseries ? note_cpu : "no rate or dnsperf rows");
-    gp_string(f, "note_insn", nseries ? note_insn : "no rate or dnsperf rows");
-    gp_string(f, "note_lat", nseries ? note_lat : "no rate or dnsperf rows");
-    gp_string(f, "note_achieved",
-              nseries ? note_ach : "no rate or dnsperf rows");
+    for (size_t k = 0; k < sizeof(notes) / sizeof(notes[0]); k++)
+        cap_note(notes[k], sizeof(note_cpu), 4);
+    gp_string(f, "note_cpu", note_cpu);
+    gp_string(f, "note_insn", note_insn);
+    gp_string(f, "note_lat", note_lat);
+    gp_string(f, "note_achieved", note_ach);
     free(gs);
     return close_out(f, dir, "rate.vars");
 }
@@ -339,7 +458,7 @@ static int write_energy(const struct row_set *set, const struct group_list *l,
 {
     const struct group **gs = calloc(l->n + 1, sizeof(*gs));
     size_t n = select_groups(l, "paper", "dns", gs);
-    char label[256], note[1024] = "", sub[1024];
+    char label[256], note[8192] = "", sub[1024];
     FILE *f = open_out(dir, "energy.csv");
 
     if (f == NULL) {
@@ -369,6 +488,7 @@ static int write_energy(const struct row_set *set, const struct group_list *l,
         snprintf(note, sizeof(note),
                  "no successful rows with mode=paper "
                  "and workload=dns: nothing drawn");
+    note_failed(note, sizeof(note), l, "paper", 1);
     subtitle(set, gs, n, M_ENERGY_PKG_MJ_PER_QUERY, "energy", sub, sizeof(sub));
     f = open_out(dir, "energy.vars");
     if (f == NULL) {
@@ -380,6 +500,7 @@ static int write_energy(const struct row_set *set, const struct group_list *l,
             any_value(gs, n, M_ENERGY_ATTR_MJ_PER_QUERY),
             any_value(gs, n, M_ENERGY_IDLE_MJ_PER_QUERY));
     gp_string(f, "subtitle", sub);
+    cap_note(note, sizeof(note), 4);
     gp_string(f, "note", note);
     free(gs);
     return close_out(f, dir, "energy.vars");

@@ -11,16 +11,17 @@ term_svg = "set terminal svg noenhanced size 1100,700 font 'DejaVu Sans,11' back
 formats = "png svg"
 
 set tmargin 6
-set bmargin 7
+set bmargin 9
 set key outside right top
 set grid ytics lc rgb "#dddddd"
 set border 3
 set tics nomirror
 
 # Draws the title, the subtitle (host, accelerator, method) under it, and
-# the note naming every metric left out, in red under the plot. Scripts
-# set the strings title_text, subtitle and note first.
-set_labels = "set label 89 title_text at screen 0.5, screen 0.955 center font ',14'; set label 90 subtitle at screen 0.5, screen 0.915 center font ',9'; set label 91 note at screen 0.01, screen 0.085 left front font ',10' tc rgb '#b00000'"
+# the note naming every metric left out, in red under the plot (ukreport
+# keeps a note to 4 lines so that it fits). Scripts set the strings
+# title_text, subtitle and note first.
+set_labels = "set label 89 title_text at screen 0.5, screen 0.955 center font ',14'; set label 90 subtitle at screen 0.5, screen 0.915 center font ',9'; set label 91 note at screen 0.01, screen 0.09 left front font ',10' tc rgb '#b00000'"
 
 # Draws an empty frame with no tics, for a figure with nothing to draw,
 # so that no axis suggests a value of 0; the note says what is missing.
