@@ -1,9 +1,9 @@
 /*
  * The reproduction report (Markdown) of ukreport. It sets the figures of
- * Bratterud et al., "IncludeOS", IEEE CloudCom 2015, beside ours, tests the
- * unikernel against the Linux guest, links the plots, states the method
- * behind each figure and where the setup differs from that paper's, and
- * lists the rows that failed or could not be read.
+ * Bratterud et al., "IncludeOS", IEEE CloudCom 2015, beside ours and tests
+ * the unikernel against the Linux guest. It also links the plots, states
+ * the method behind each figure and where the setup differs from that
+ * paper's, and lists the rows that failed or could not be read.
  */
 #include "report.h"
 
@@ -51,7 +51,7 @@ static int is_system_metric(int m)
            m == M_MIN_MEM_MB;
 }
 
-/* An accelerator and machine pair with rows in mode paper. */
+/* An accelerator and machine pair used by the QEMU rows. */
 struct setup {
     const char *accel;
     const char *machine;
