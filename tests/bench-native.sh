@@ -70,10 +70,21 @@ cpu_ticks() {
     echo "$total"
 }
 
+# Prints the PIDs whose parent is $1, from /proc (procps may be absent).
+children_of() {
+    awk -v parent="$1" '{
+        sub(/.*\) /, "")   # the command name may contain spaces
+        if ($2 == parent) {
+            split(FILENAME, part, "/")
+            print part[3]
+        }
+    }' /proc/[0-9]*/stat 2>/dev/null
+}
+
 # Prints $1 and the PIDs of all its descendants.
 descendants() {
     echo "$1"
-    for child in $(pgrep -P "$1"); do
+    for child in $(children_of "$1"); do
         descendants "$child"
     done
 }

@@ -91,9 +91,20 @@ wait_answer $((port_base + 1)) || {
     echo "native-dns-nsd: NSD did not answer on $((port_base + 1))" >&2
     exit 1
 }
+# Prints the PIDs whose parent is $1, from /proc (procps may be absent).
+children_of() {
+    awk -v parent="$1" '{
+        sub(/.*\) /, "")   # the command name may contain spaces
+        if ($2 == parent) {
+            split(FILENAME, part, "/")
+            print part[3]
+        }
+    }' /proc/[0-9]*/stat 2>/dev/null
+}
+
 # NSD forks children: stop them all at the end.
 descendants() {
-    for child in $(pgrep -P "$1"); do
+    for child in $(children_of "$1"); do
         echo "$child"
         descendants "$child"
     done
