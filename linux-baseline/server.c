@@ -2,8 +2,9 @@
  * The workload as a Linux UDP server: the native baseline, and the service
  * inside the Linux guest. It runs a plain recvfrom/handle/sendto loop on one
  * socket, like the Linux server of the IncludeOS paper (Bratterud et al.,
- * CloudCom 2015). poll() joins a second socket only when the control port
- * is on.
+ * CloudCom 2015). The control port, when on, is served by a second thread
+ * blocked on its own socket, so the request path makes no extra system call
+ * (a poll() over both sockets cost about 2 us of CPU per query).
  *
  * Linked statically with exactly one workload object (build/workloads/X.o),
  * which defines `workload`.
@@ -15,8 +16,9 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,28 +39,33 @@ struct server_options {
     int signal_debugcon;
 };
 
+/*
+ * Written by the serving thread only and read by the control thread, so
+ * relaxed atomic loads and stores suffice (plain moves on x86_64).
+ */
 struct server_counters {
-    uint64_t rx;
-    uint64_t tx;
-    uint64_t dropped;
-    uint64_t answered;
-    uint64_t control_ignored; /* control datagrams with unknown text */
+    _Atomic uint64_t rx;
+    _Atomic uint64_t tx;
+    _Atomic uint64_t dropped;
+    _Atomic uint64_t answered;
+    _Atomic uint64_t control_ignored; /* control datagrams, unknown text */
 };
 
-static volatile sig_atomic_t stop_requested;
+/* Set by the signal handler or the control thread; lock-free. */
+static atomic_int stop_requested;
 static int service_fd = -1;
 static int control_fd = -1;
 
 /*
  * Wakes the loop on SIGINT/SIGTERM. shutdown() is async-signal-safe, and on
  * Linux shutting down the read side of a UDP socket makes a blocked
- * recvfrom() or poll() return at once, so no signal can slip in between the
+ * recvfrom() return at once, so no signal can slip in between the
  * flag check and the blocking call.
  */
 static void server_on_signal(int sig)
 {
     (void)sig;
-    stop_requested = 1;
+    atomic_store(&stop_requested, 1);
     if (service_fd >= 0)
         shutdown(service_fd, SHUT_RD);
     if (control_fd >= 0)
@@ -212,6 +219,18 @@ static void server_signal_debugcon(void)
     outb(BENCH_READY_BYTE, BENCH_DEBUGCON_PORT);
 }
 
+/* Adds one to a counter that only the calling thread writes. */
+static void server_count(_Atomic uint64_t *counter)
+{
+    uint64_t v = atomic_load_explicit(counter, memory_order_relaxed);
+    atomic_store_explicit(counter, v + 1, memory_order_relaxed);
+}
+
+static uint64_t server_read(const _Atomic uint64_t *counter)
+{
+    return atomic_load_explicit(counter, memory_order_relaxed);
+}
+
 /* Formats the counters line of bench_abi.h, without a newline. */
 static int server_format_counters(const struct server_counters *c, char *buf,
                                   size_t cap)
@@ -220,7 +239,8 @@ static int server_format_counters(const struct server_counters *c, char *buf,
                     BENCH_COUNTERS_PREFIX " rx=%" PRIu64 " tx=%" PRIu64
                                           " dropped=%" PRIu64
                                           " answered=%" PRIu64,
-                    c->rx, c->tx, c->dropped, c->answered);
+                    server_read(&c->rx), server_read(&c->tx),
+                    server_read(&c->dropped), server_read(&c->answered));
 }
 
 static void server_print_counters(const struct server_counters *c)
@@ -229,9 +249,9 @@ static void server_print_counters(const struct server_counters *c)
 
     server_format_counters(c, line, sizeof(line));
     printf("%s\n", line);
-    if (c->control_ignored != 0)
-        printf("bench: control datagrams ignored=%" PRIu64 "\n",
-               c->control_ignored);
+    uint64_t ignored = server_read(&c->control_ignored);
+    if (ignored != 0)
+        printf("bench: control datagrams ignored=%" PRIu64 "\n", ignored);
     fflush(stdout);
 }
 
@@ -250,24 +270,24 @@ static void server_serve_one(uint8_t *req, uint8_t *resp,
                     strerror(errno));
         return;
     }
-    if (n == 0 && stop_requested)
+    if (n == 0 && atomic_load(&stop_requested))
         return; /* the read side was shut down: not a datagram */
-    c->rx++;
+    server_count(&c->rx);
 
     size_t len = workload.handle(req, (size_t)n, resp, SERVER_BUF_LEN);
     if (len == 0) {
-        c->dropped++;
+        server_count(&c->dropped);
         return;
     }
     if (sendto(service_fd, resp, len, 0, (struct sockaddr *)&peer, peer_len) <
         0) {
         fprintf(stderr, "server: service socket: sendto failed: %s\n",
                 strerror(errno));
-        c->dropped++;
+        server_count(&c->dropped);
         return;
     }
-    c->tx++;
-    c->answered++;
+    server_count(&c->tx);
+    server_count(&c->answered);
 }
 
 /*
@@ -288,11 +308,11 @@ static int server_control_one(struct server_counters *c)
                     strerror(errno));
         return 0;
     }
-    if (n == 0 && stop_requested)
+    if (n == 0 && atomic_load(&stop_requested))
         return 0;
     size_t len = (size_t)n;
     if (len >= sizeof(text)) {
-        c->control_ignored++; /* longer than any command */
+        server_count(&c->control_ignored); /* longer than any command */
         return 0;
     }
     /* Tolerate one trailing newline, as sent by `echo stats | nc -u`. */
@@ -312,35 +332,45 @@ static int server_control_one(struct server_counters *c)
                     strerror(errno));
         return 0;
     }
-    c->control_ignored++;
+    server_count(&c->control_ignored);
     return 0;
+}
+
+/*
+ * Serves the control socket until "poweroff" or a stop signal, then stops
+ * the serving loop by shutting down the read side of its socket.
+ */
+static void *server_control_thread(void *arg)
+{
+    struct server_counters *c = arg;
+
+    while (!atomic_load(&stop_requested)) {
+        if (server_control_one(c) == 1) {
+            atomic_store(&stop_requested, 1);
+            shutdown(service_fd, SHUT_RD);
+        }
+    }
+    return NULL;
 }
 
 static void server_run(uint8_t *req, uint8_t *resp, struct server_counters *c)
 {
-    if (control_fd < 0) {
-        while (!stop_requested)
-            server_serve_one(req, resp, c);
-        return;
-    }
+    pthread_t control;
 
-    struct pollfd fds[2] = {
-        {.fd = service_fd, .events = POLLIN},
-        {.fd = control_fd, .events = POLLIN},
-    };
-    while (!stop_requested) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "server: poll failed: %s\n", strerror(errno));
+    if (control_fd >= 0) {
+        int err = pthread_create(&control, NULL, server_control_thread, c);
+        if (err != 0) {
+            fprintf(stderr, "server: control thread: pthread_create failed: "
+                            "%s\n",
+                    strerror(err));
             exit(1);
         }
-        if (fds[0].revents & (POLLIN | POLLERR | POLLHUP))
-            server_serve_one(req, resp, c);
-        if (fds[1].revents & (POLLIN | POLLERR | POLLHUP)) {
-            if (server_control_one(c) == 1)
-                return;
-        }
+    }
+    while (!atomic_load(&stop_requested))
+        server_serve_one(req, resp, c);
+    if (control_fd >= 0) {
+        shutdown(control_fd, SHUT_RD); /* wakes the control thread */
+        pthread_join(control, NULL);
     }
 }
 
