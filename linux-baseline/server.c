@@ -360,8 +360,9 @@ static void server_run(uint8_t *req, uint8_t *resp, struct server_counters *c)
     if (control_fd >= 0) {
         int err = pthread_create(&control, NULL, server_control_thread, c);
         if (err != 0) {
-            fprintf(stderr, "server: control thread: pthread_create failed: "
-                            "%s\n",
+            fprintf(stderr,
+                    "server: control thread: pthread_create failed: "
+                    "%s\n",
                     strerror(err));
             exit(1);
         }
