@@ -389,6 +389,7 @@ int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
     while (res->sent < n && !(stop && stop())) {
         double due = start + (double)res->sent / rate_qps;
         double t = now_s();
+        double wait_s;
 
         if (t >= due) {
             size_t qlen = build_query(cfg, res->sent, q, sizeof(q));
@@ -403,9 +404,12 @@ int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
         }
         drain(fd, cfg, res, sent_at, answered);
         /* Sleep in poll until the next send is due or an answer comes. */
-        if (due - now_s() > 200e-6) {
+        wait_s = due - now_s();
+        if (wait_s > 1e-3) {
             struct pollfd p = {.fd = fd, .events = POLLIN};
-            poll(&p, 1, (int)((due - now_s()) * 1000));
+
+            /* Rounded down to whole ms, so never negative (-1: forever). */
+            poll(&p, 1, (int)(wait_s * 1000));
         }
     }
     res->send_s = now_s() - start;

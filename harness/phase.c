@@ -193,7 +193,7 @@ static double fill_cpu(struct run_context *rc, struct target *t,
     /*
      * guest_time counts only time in KVM's guest mode: under TCG it is
      * always 0 although the guest runs, so the guest/host split is left
-     * empty there and the vCPU/other-thread split stands in for it. A
+     * empty there and the vCPU/other-thread split replaces it. A
      * native process has no guest.
      */
     if (is_qemu_kind(t->kind) && rc->accel == QEMU_ACCEL_KVM) {
