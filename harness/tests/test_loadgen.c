@@ -185,12 +185,16 @@ Test(loadgen_rate, schedule_check_flags_lag)
     memset(&r, 0, sizeof(r));
     r.sent = 1000;
     r.send_s = 1.0;
-    r.max_send_lag_s = 0.001;
+    r.max_send_lag_s = 0.030; /* one preemption of 30 ms */
+    r.late_sends = 1;
     cr_expect_eq(loadgen_held_rate(&r, 1000, 1.0, why, sizeof(why)), 1);
-    r.send_s = 1.2;
+
+    r.send_s = 1.2; /* 20% behind overall */
     cr_expect_eq(loadgen_held_rate(&r, 1000, 1.0, why, sizeof(why)), 0);
     cr_expect(strstr(why, "behind schedule") != NULL, "why: %s", why);
+
     r.send_s = 1.0;
-    r.max_send_lag_s = 0.05;
+    r.late_sends = 11; /* 1.1% of the sends late */
     cr_expect_eq(loadgen_held_rate(&r, 1000, 1.0, why, sizeof(why)), 0);
+    cr_expect(strstr(why, "11 of 1000") != NULL, "why: %s", why);
 }
