@@ -117,6 +117,16 @@ static void control_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
         format_counters(line, sizeof(line));
         uk_printf("%s\n", line);
         control_reply(pcb, addr, port, line);
+    } else if (payload_is(p, "fault")) {
+        /*
+         * Test of the exception path: reads 4 TiB, an address above the 4 GiB
+         * identity map, so the page-fault handler must report and power
+         * off with BENCH_EXIT_PANIC.
+         */
+        uk_printf("bench: fault requested\n");
+        pbuf_free(p);
+        (void)*(volatile uint64_t *)0x40000000000ull;
+        return;
     } else if (payload_is(p, "poweroff")) {
         service_print_counters();
         uk_printf("bench: power-off requested\n");

@@ -2,6 +2,7 @@
  * A small UDP client for the unikernel's integration tests, sending only to
  * 127.0.0.1:
  *   udpclient text PORT STRING         send STRING, print the text reply
+ *   udpclient send PORT STRING         send STRING, wait for nothing
  *   udpclient hex PORT HEX             send bytes, print the reply in hex
  *   udpclient garbage PORT N SEED      send N random datagrams, no replies
  *   udpclient dns-seq PORT N           N sequential A queries for
@@ -162,7 +163,7 @@ int main(int argc, char **argv)
     uint8_t buf[MAX_DATAGRAM];
 
     if (argc < 4) {
-        fprintf(stderr, "usage: udpclient text|hex|garbage|dns-seq PORT "
+        fprintf(stderr, "usage: udpclient text|send|hex|garbage|dns-seq PORT "
                         "ARG [SEED]\n");
         return 2;
     }
@@ -179,6 +180,10 @@ int main(int argc, char **argv)
         }
         buf[n] = '\0';
         printf("%s\n", (char *)buf);
+        return 0;
+    }
+    if (strcmp(mode, "send") == 0) {
+        send_all(fd, argv[3], strlen(argv[3]));
         return 0;
     }
     if (strcmp(mode, "hex") == 0) {
