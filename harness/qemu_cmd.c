@@ -122,6 +122,9 @@ char **qemu_cmd_build(const struct qemu_config *cfg, char *err, size_t errlen)
     add(&b, "none");
     /* A triple fault or guest reboot ends QEMU instead of looping. */
     add(&b, "-no-reboot");
+    /* Thread names ("CPU 0/TCG") let procstat split vCPU from I/O time. */
+    add(&b, "-name");
+    add(&b, "ukbench,debug-threads=on");
     add(&b, "-M");
     add(&b, "%s", qemu_machine_name(cfg->machine));
     add(&b, "-accel");

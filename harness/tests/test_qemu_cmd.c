@@ -54,6 +54,8 @@ Test(qemu_cmd, pc_user_net_exact_argv)
         "-display",
         "none",
         "-no-reboot",
+        "-name",
+        "ukbench,debug-threads=on",
         "-M",
         "pc",
         "-accel",
