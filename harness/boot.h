@@ -15,8 +15,8 @@
 /*
  * The plugin mode passed to insn-count.so: "tb" adds each translated
  * block's length once per execution, which is deterministic and emulates
- * faster than one add per instruction (harness/plugin/insn_count.c says
- * where the two differ).
+ * faster than one add per instruction (harness/plugin/insn_count.c
+ * describes where the two differ).
  */
 #define BOOT_INSN_MODE "tb"
 

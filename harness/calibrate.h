@@ -30,18 +30,18 @@ struct calibration {
 
 /*
  * Times CALIBRATE_LOOPS iterations natively and in a guest under KVM (and
- * under TCG when with_tcg is set), each guest run timed from its ready
- * byte to its exit minus the same for a one-iteration loop, and picks KVM
+ * under TCG when with_tcg is set). A guest run is timed from its ready
+ * byte to its exit, minus the same for a one-iteration loop. Picks KVM
  * when the KVM rate is at least CALIBRATE_MIN_RATIO of native. Uses
- * work_dir for the images and logs. Always fills cal (a failed KVM run is
- * a reason, not an error).
+ * work_dir for the images and logs. Always fills cal, because a failed
+ * KVM run is a reason to use TCG, not an error.
  */
 void calibrate_run(struct calibration *cal, const struct common_options *c,
                    const char *work_dir, int with_tcg);
 
 /*
- * Resolves the accelerator choice: tcg and kvm are taken as given (the
- * figure says "forced"), auto runs calibrate_run().
+ * Resolves the accelerator choice. tcg and kvm are taken as given and the
+ * figure reads "forced: ...". auto runs calibrate_run().
  */
 void calibrate_resolve(struct calibration *cal, const struct common_options *c,
                        const char *work_dir);

@@ -1,7 +1,7 @@
 /*
- * dnsperf: runs Debian's dnsperf (a DNS load client nobody here wrote)
- * against a system at a fixed rate and parses its output, so the harness's
- * own figures are confirmed by an independent client.
+ * dnsperf: runs Debian's dnsperf against a system at a fixed rate and
+ * parses its output. dnsperf is an independent DNS load client, so its
+ * figures cross-check those of the harness's own generator.
  */
 #ifndef DNSPERF_H
 #define DNSPERF_H

@@ -23,10 +23,11 @@ struct qmp *qmp_connect(const char *path, char *err, size_t errlen);
 void qmp_close(struct qmp *q);
 
 /*
- * Runs the command `execute` with arguments args (NULL: none; the
- * reference is stolen) and returns its "return" member (a new reference,
- * for the caller to json_decref), skipping asynchronous events. Returns
- * NULL with the reason in err on an "error" reply, EOF or a 5 s timeout.
+ * Runs the command `execute` with arguments args, whose reference it
+ * steals (NULL: no arguments). Returns the reply's "return" member as a
+ * new reference for the caller to json_decref, skipping asynchronous
+ * events. Returns NULL with the reason in err on an "error" reply, EOF or
+ * a 5 s timeout.
  */
 json_t *qmp_execute(struct qmp *q, const char *execute, json_t *args, char *err,
                     size_t errlen);

@@ -397,7 +397,7 @@ int system_start(struct system *s, const struct system_config *cfg, char *err,
         rc = start_qemu(s, fds[1], err, errlen);
     else
         rc = start_native(s, fds[1], err, errlen);
-    close(fds[1]); /* the child holds the only write end now */
+    close(fds[1]); /* only the child has the write end now */
     if (rc < 0) {
         close(s->ready_fd);
         s->ready_fd = -1;
