@@ -674,7 +674,7 @@ static int setup(struct run *r, char *err, size_t errlen)
         fprintf(stderr, "run: using TCG: %s\n", rc->cal.reason);
     rc->rapl_open = rapl_open(&rc->rapl, NULL, rerr, sizeof(rerr)) == 0;
     if (rc->rapl_open && rc->rapl.source == RAPL_NONE)
-        fprintf(stderr, "run: energy unavailable: %s\n", rc->rapl.reason);
+        fprintf(stderr, "run: energy: %s\n", rc->rapl.reason);
     return 0;
 }
 
