@@ -47,6 +47,7 @@
 #define VIRTIO_STATUS_FAILED 128
 
 #define VIRTIO_NET_F_MAC (1u << 5)
+#define VIRTIO_RING_F_EVENT_IDX (1u << 29)
 #define VIRTIO_ID_NET 1
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_NET_LEGACY 0x1000
@@ -90,6 +91,7 @@ static struct {
     uint16_t rx_slots, tx_slots;
     uint16_t tx_free[TX_SLOTS];
     uint16_t tx_nfree;
+    int event_idx; /* VIRTIO_RING_F_EVENT_IDX negotiated */
     virtio_net_rx_fn rx;
 } nic;
 
@@ -348,12 +350,15 @@ int virtio_net_init(const char *cmdline, int acpi, uint8_t mac[6],
     vio_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 
     /*
-     * Step 4: features. Only MAC: no CSUM/GUEST_CSUM (lwIP checks and
-     * fills checksums itself, and frames flagged NEEDS_CSUM would reach it
-     * with a wrong checksum), no MRG_RXBUF (keeps the 10-byte header).
+     * Step 4: features. MAC, and EVENT_IDX to skip notifications and
+     * interrupts nobody needs. No CSUM/GUEST_CSUM (lwIP checks and fills
+     * checksums itself, and frames flagged NEEDS_CSUM would reach it with
+     * a wrong checksum), no MRG_RXBUF (keeps the 10-byte header).
      */
     uint32_t host = vio_get_features();
-    vio_set_features(host & VIRTIO_NET_F_MAC);
+    uint32_t guest = host & (VIRTIO_NET_F_MAC | VIRTIO_RING_F_EVENT_IDX);
+    vio_set_features(guest);
+    nic.event_idx = (guest & VIRTIO_RING_F_EVENT_IDX) != 0;
     if (nic.transport == TRANSPORT_MMIO)
         mmio_write32(nic.mmio + VMMIO_GUEST_PAGE_SIZE, VIRTQ_ALIGN);
 
@@ -379,6 +384,8 @@ int virtio_net_init(const char *cmdline, int acpi, uint8_t mac[6],
     for (uint16_t s = 0; s < nic.tx_slots; s++)
         nic.tx_free[nic.tx_nfree++] = s;
     nic.q[TXQ].avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+    /* With EVENT_IDX the flag is ignored: an event behind us never fires. */
+    *virtq_used_event(&nic.q[TXQ]) = (uint16_t)(nic.q[TXQ].last_used - 1);
 
     /* Step 8: DRIVER_OK, then tell the device about the buffers. */
     vio_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
@@ -400,6 +407,7 @@ static void tx_reclaim(void)
         UK_ASSERT(nic.tx_nfree < nic.tx_slots);
         nic.tx_free[nic.tx_nfree++] = head / 2;
     }
+    *virtq_used_event(&nic.q[TXQ]) = (uint16_t)(nic.q[TXQ].last_used - 1);
 }
 
 int virtio_net_rx_pending(void)
@@ -412,6 +420,7 @@ int virtio_net_poll(void)
     struct virtq *q = &nic.q[RXQ];
     uint16_t head;
     uint32_t len;
+    uint16_t old_avail = q->avail_idx;
     int handled = 0;
 
     while (virtq_pop(q, &head, &len)) {
@@ -429,9 +438,16 @@ int virtio_net_poll(void)
         rx_post(slot);
         handled++;
     }
-    /* TODO: skip this notify while the device still holds free buffers. */
-    if (handled > 0)
-        vio_notify(RXQ);
+    if (handled > 0) {
+        /* Interrupt on the next frame; the caller rechecks before halting. */
+        *virtq_used_event(q) = q->last_used;
+        __sync_synchronize();
+        /* QEMU asks for a kick only once it found the ring empty. */
+        if (virtq_kick_needed(q, old_avail, nic.event_idx)) {
+            vio_notify(RXQ);
+            virtio_net_stats.rx_kicks++;
+        }
+    }
     tx_reclaim();
     return handled;
 }
@@ -465,9 +481,12 @@ int virtio_net_send(const struct virtio_net_part *parts, int nparts)
     d[1].len = (uint32_t)total;
     d[1].flags = 0;
     d[1].next = 0;
+    uint16_t old_avail = q->avail_idx;
     virtq_push(q, (uint16_t)(2 * slot));
-    if ((*(volatile uint16_t *)&q->used->flags & VIRTQ_USED_F_NO_NOTIFY) == 0)
+    if (virtq_kick_needed(q, old_avail, nic.event_idx)) {
         vio_notify(TXQ);
+        virtio_net_stats.tx_kicks++;
+    }
     virtio_net_stats.tx_frames++;
     return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * Legacy virtio-net driver (virtio 1.0 spec, legacy interface) over two
  * transports: PCI with an I/O BAR (-M pc, disable-modern=on) and legacy
- * virtio-mmio (-M microvm). Feature bits negotiated: MAC only, so the
- * header before each frame is 10 bytes and lwIP computes every checksum.
+ * virtio-mmio (-M microvm). Feature bits negotiated: MAC and EVENT_IDX
+ * only, so the header before each frame is 10 bytes and lwIP computes
+ * every checksum.
  */
 #ifndef UK_VIRTIO_NET_H
 #define UK_VIRTIO_NET_H
@@ -18,6 +19,8 @@ struct virtio_net_stats {
     uint64_t rx_dropped; /* malformed or oversized, or no pbuf for it */
     uint64_t tx_dropped; /* no free TX slot, or frame too large */
     uint64_t interrupts;
+    uint64_t rx_kicks; /* notifications sent, each an exit to QEMU */
+    uint64_t tx_kicks;
 };
 
 /*

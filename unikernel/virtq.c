@@ -53,6 +53,20 @@ void virtq_push(struct virtq *q, uint16_t head)
     *(volatile uint16_t *)&q->avail->idx = q->avail_idx;
 }
 
+int virtq_kick_needed(struct virtq *q, uint16_t old_idx, int event_idx)
+{
+    /*
+     * A full fence: the new avail->idx must be visible before the device's
+     * avail_event or flags are read, or a device that goes to sleep in
+     * between is never woken.
+     */
+    __sync_synchronize();
+    if (event_idx)
+        return virtq_need_event(*virtq_avail_event(q), q->avail_idx, old_idx);
+    return (*(volatile uint16_t *)&q->used->flags & VIRTQ_USED_F_NO_NOTIFY) ==
+           0;
+}
+
 uint16_t virtq_used_pending(const struct virtq *q)
 {
     uint16_t idx = *(volatile const uint16_t *)&q->used->idx;

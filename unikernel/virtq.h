@@ -68,6 +68,38 @@ int virtq_init(struct virtq *q, void *mem, uint16_t num);
  */
 void virtq_push(struct virtq *q, uint16_t head);
 
+/*
+ * With VIRTIO_RING_F_EVENT_IDX (virtio 1.0 section 2.4.7): the driver's
+ * used_event sits after the available ring's entries, the device's
+ * avail_event after the used ring's entries.
+ */
+static inline volatile uint16_t *virtq_used_event(struct virtq *q)
+{
+    return &q->avail->ring[q->num];
+}
+
+static inline volatile uint16_t *virtq_avail_event(struct virtq *q)
+{
+    return (volatile uint16_t *)&q->used->ring[q->num];
+}
+
+/*
+ * Whether moving an index from old_idx to new_idx passes `event`, so the
+ * other side asked to be told (vring_need_event of the virtio spec).
+ */
+static inline int virtq_need_event(uint16_t event, uint16_t new_idx,
+                                   uint16_t old_idx)
+{
+    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+/*
+ * Whether the device wants a notification after the driver moved the
+ * available index from old_idx to q->avail_idx: by avail_event when
+ * event_idx was negotiated, else unless the device set NO_NOTIFY.
+ */
+int virtq_kick_needed(struct virtq *q, uint16_t old_idx, int event_idx);
+
 /* Used entries not yet consumed; correct across the 65536 index wrap. */
 uint16_t virtq_used_pending(const struct virtq *q);
 

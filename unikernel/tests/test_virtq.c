@@ -103,3 +103,59 @@ Test(virtq, pop_empty)
     cr_expect_eq(virtq_pop(&q, &head, &len), 0);
     free(mem);
 }
+
+Test(virtq, need_event_across_wrap)
+{
+    /* The other side asked for a notification when index 5 is published. */
+    cr_expect(virtq_need_event(5, 6, 5));
+    cr_expect(virtq_need_event(5, 8, 3));
+    cr_expect_not(virtq_need_event(5, 5, 3));
+    cr_expect_not(virtq_need_event(9, 8, 3));
+    /* Same, with the indexes wrapping through 65535 to 0. */
+    cr_expect(virtq_need_event(65535, 1, 65534));
+    cr_expect(virtq_need_event(0, 1, 65535));
+    cr_expect_not(virtq_need_event(2, 1, 65534));
+}
+
+Test(virtq, kick_needed_by_avail_event)
+{
+    struct virtq q;
+    void *mem = queue_alloc(256);
+
+    cr_assert_eq(virtq_init(&q, mem, 256), 0);
+    for (uint16_t i = 0; i < 10; i++)
+        virtq_push(&q, i);
+    /* The device has consumed up to 4 and wants to hear about entry 4. */
+    *virtq_avail_event(&q) = 4;
+    cr_expect_not(virtq_kick_needed(&q, 8, 1));
+    /* It consumed everything and waits for entry 8. */
+    *virtq_avail_event(&q) = 8;
+    cr_expect(virtq_kick_needed(&q, 8, 1));
+    free(mem);
+}
+
+Test(virtq, kick_needed_by_flags)
+{
+    struct virtq q;
+    void *mem = queue_alloc(16);
+
+    cr_assert_eq(virtq_init(&q, mem, 16), 0);
+    virtq_push(&q, 0);
+    cr_expect(virtq_kick_needed(&q, 0, 0));
+    q.used->flags = VIRTQ_USED_F_NO_NOTIFY;
+    cr_expect_not(virtq_kick_needed(&q, 0, 0));
+    free(mem);
+}
+
+Test(virtq, event_fields_after_rings)
+{
+    struct virtq q;
+    void *mem = queue_alloc(256);
+
+    cr_assert_eq(virtq_init(&q, mem, 256), 0);
+    cr_expect_eq((char *)virtq_used_event(&q) - (char *)mem,
+                 256 * 16 + 4 + 2 * 256);
+    cr_expect_eq((char *)virtq_avail_event(&q) - (char *)mem,
+                 8192 + 4 + 8 * 256);
+    free(mem);
+}
