@@ -197,12 +197,12 @@ static void virtio_net_irq(struct trap_frame *f)
 {
     (void)f;
     /*
-     * Reading the ISR lowers the level-triggered line; without it the line
-     * stays up and no later interrupt is seen. Repeat until it reads 0 so
-     * an edge-triggered route also sees the line drop.
+     * Reading the ISR (PCI) or acknowledging the status (MMIO) lowers the
+     * level-triggered line; without it the line stays up and no later
+     * interrupt is seen. Both routes are level-triggered, so a status that
+     * rises again after this read raises the interrupt again after EOI.
      */
-    while (vio_ack_interrupt() != 0)
-        ;
+    vio_ack_interrupt();
     virtio_net_stats.interrupts++;
 }
 
