@@ -128,7 +128,8 @@ $(SERVERS)/server-%:
 	@echo "guest.mk: $@ missing: run make -C linux-baseline first" >&2
 	@exit 1
 
-# Hosted unit tests of the .modinfo reader and the load order.
+# Hosted unit tests of the .modinfo reader, the load order and the
+# command line reader.
 TEST_CFLAGS := -std=c11 -O2 -g $(WARN)
 $(TESTBIN)/linux-guest-modinfo: init_test_modinfo.c init_modinfo.c \
 		init_guest.h
@@ -136,6 +137,11 @@ $(TESTBIN)/linux-guest-modinfo: init_test_modinfo.c init_modinfo.c \
 	$(CC) $(TEST_CFLAGS) -o $@ init_test_modinfo.c init_modinfo.c \
 		-lcriterion
 
-tests: $(TESTBIN)/linux-guest-modinfo
+$(TESTBIN)/linux-guest-cmdline: init_test_cmdline.c init_net.c init_guest.h \
+		$(TOP)/include/bench_abi.h
+	@mkdir -p $(TESTBIN)
+	$(CC) $(TEST_CFLAGS) -o $@ init_test_cmdline.c init_net.c -lcriterion
+
+tests: $(TESTBIN)/linux-guest-modinfo $(TESTBIN)/linux-guest-cmdline
 
 FORCE:

@@ -485,11 +485,14 @@ int main(void)
         init_fail();
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         init_poweroff(BENCH_EXIT_OK);
-    if (WIFEXITED(status))
+    /* A non-zero exit is most likely a start-up failure (bad option, port
+     * in use); a signal means the server crashed. */
+    if (WIFEXITED(status)) {
         fprintf(stderr, "init: %s exited with status %d\n", INIT_SERVER,
                 WEXITSTATUS(status));
-    else
-        fprintf(stderr, "init: %s killed by signal %d\n", INIT_SERVER,
-                WTERMSIG(status));
+        init_fail();
+    }
+    fprintf(stderr, "init: %s killed by signal %d\n", INIT_SERVER,
+            WTERMSIG(status));
     init_poweroff(BENCH_EXIT_PANIC);
 }
