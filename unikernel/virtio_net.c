@@ -351,7 +351,7 @@ int virtio_net_init(const char *cmdline, int acpi, uint8_t mac[6],
 
     /*
      * Step 4: features. MAC, and EVENT_IDX to skip notifications and
-     * interrupts nobody needs. No CSUM/GUEST_CSUM (lwIP checks and fills
+     * interrupts that are not needed. No CSUM/GUEST_CSUM (lwIP checks and fills
      * checksums itself, and frames flagged NEEDS_CSUM would reach it with
      * a wrong checksum), no MRG_RXBUF (keeps the 10-byte header).
      */
@@ -442,7 +442,8 @@ int virtio_net_poll(void)
         /* Interrupt on the next frame; the caller rechecks before halting. */
         *virtq_used_event(q) = q->last_used;
         __sync_synchronize();
-        /* QEMU asks for a kick only once it found the ring empty. */
+        /* QEMU requests a kick (avail_event) only after finding the ring empty.
+         */
         if (virtq_kick_needed(q, old_avail, nic.event_idx)) {
             vio_notify(RXQ);
             virtio_net_stats.rx_kicks++;

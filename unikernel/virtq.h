@@ -85,7 +85,7 @@ static inline volatile uint16_t *virtq_avail_event(struct virtq *q)
 
 /*
  * Whether moving an index from old_idx to new_idx passes `event`, so the
- * other side asked to be told (vring_need_event of the virtio spec).
+ * other side requested a notification (vring_need_event of the virtio spec).
  */
 static inline int virtq_need_event(uint16_t event, uint16_t new_idx,
                                    uint16_t old_idx)

@@ -106,7 +106,7 @@ Test(virtq, pop_empty)
 
 Test(virtq, need_event_across_wrap)
 {
-    /* The other side asked for a notification when index 5 is published. */
+    /* The other side requested a notification when index 5 is published. */
     cr_expect(virtq_need_event(5, 6, 5));
     cr_expect(virtq_need_event(5, 8, 3));
     cr_expect_not(virtq_need_event(5, 5, 3));
