@@ -167,6 +167,7 @@ static int boot_system(const struct boot_options *o, const char *work_dir)
     if (o->system != SYSTEM_LINUX_NATIVE) {
         calibrate_resolve(&cal, &o->c, work_dir);
         cfg.accel = cal.chosen;
+        cfg.cpu = cal.cpu;
         if (o->c.accel == ACCEL_AUTO && cal.reason[0])
             fprintf(stderr, "boot: using TCG: %s\n", cal.reason);
         counting =

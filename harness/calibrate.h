@@ -24,6 +24,7 @@ struct calibration {
     int tcg_ok;
     double tcg_rate; /* iterations per second under TCG */
     enum qemu_accel chosen;
+    char cpu[64];     /* -cpu model to use with `chosen` ("max") */
     char figure[160]; /* the accel_calibration column */
     char reason[256]; /* why KVM was not used, "" if it was */
 };
@@ -41,7 +42,10 @@ void calibrate_run(struct calibration *cal, const struct common_options *c,
 
 /*
  * Resolves the accelerator choice. tcg and kvm are taken as given and the
- * figure reads "forced: ...". auto runs calibrate_run().
+ * figure reads "forced: ...". auto runs calibrate_run(), or reuses its
+ * result from build/harness/kvm-calibration.txt when that was written on
+ * the same host boot for the same QEMU binary (the figure then ends in
+ * "(cached)").
  */
 void calibrate_resolve(struct calibration *cal, const struct common_options *c,
                        const char *work_dir);

@@ -130,7 +130,7 @@ char **qemu_cmd_build(const struct qemu_config *cfg, char *err, size_t errlen)
     add(&b, "-accel");
     add(&b, "%s", qemu_accel_name(cfg->accel));
     add(&b, "-cpu");
-    add(&b, "max");
+    add(&b, "%s", cfg->cpu ? cfg->cpu : "max");
     add(&b, "-smp");
     add(&b, "1");
     add(&b, "-m");

@@ -17,6 +17,7 @@ struct qemu_config {
     const char *binary; /* NULL: "qemu-system-x86_64" from PATH */
     enum qemu_machine machine;
     enum qemu_accel accel;
+    const char *cpu;    /* -cpu model, NULL: "max" */
     unsigned mem_mb;    /* guest RAM, -m */
     const char *kernel; /* image booted with -kernel */
     const char *initrd; /* NULL: no -initrd */

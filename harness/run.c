@@ -244,6 +244,7 @@ static void fill_system_config(const struct run *r, const struct target *t,
     cfg->work_dir = t->work_dir;
     cfg->machine = r->o.c.machine;
     cfg->accel = r->rc.accel;
+    cfg->cpu = r->rc.cal.cpu;
     cfg->net = r->o.c.net;
     cfg->mem_mb = r->o.c.mem_mb;
     cfg->timeout_s = r->o.c.timeout_s;

@@ -261,6 +261,7 @@ static int start_qemu(struct system *s, int pipe_w, char *err, size_t errlen)
     q.binary = s->cfg.qemu;
     q.machine = s->cfg.machine;
     q.accel = s->cfg.accel;
+    q.cpu = s->cfg.cpu;
     q.mem_mb = s->cfg.mem_mb;
     q.kernel = s->image;
     q.initrd = s->initrd[0] ? s->initrd : NULL;

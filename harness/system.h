@@ -35,6 +35,7 @@ struct system_config {
     const char *plugin;   /* TCG plugin .so path, NULL: none */
     const char *qemu;     /* QEMU binary, NULL: from PATH */
     uint32_t empty_loops; /* SYSTEM_EMPTY_QEMU: guest loop, 0: halt */
+    const char *cpu;      /* QEMU -cpu model, NULL: "max" */
 };
 
 /* A running system. Fields are read-only for callers. */
