@@ -11,12 +11,14 @@
  * A compressed module (.ko.xz, .ko.zst, .ko.gz) is an error: this reader
  * takes uncompressed ELF only, and so does /init.
  */
+#define _DEFAULT_SOURCE
 #include "init_guest.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CLOSURE_MAX 64
 #define PATH_MAX_LEN 512
@@ -94,6 +96,31 @@ static int find_in_order(const char *order, size_t len, const char *name,
     return -1;
 }
 
+/*
+ * Exits with a clear message when only a compressed copy of the module at
+ * `path` exists. Debian 12's kernels ship plain .ko files
+ * (CONFIG_MODULE_COMPRESS_NONE) and have no in-kernel decompression for
+ * finit_module, so a kernel that compresses them needs them unpacked here.
+ */
+static void reject_compressed(const char *path)
+{
+    static const char *const suffixes[] = {".xz", ".zst", ".gz"};
+    char alt[PATH_MAX_LEN * 2 + 8];
+
+    if (access(path, F_OK) == 0)
+        return;
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        snprintf(alt, sizeof(alt), "%s%s", path, suffixes[i]);
+        if (access(alt, F_OK) == 0) {
+            fprintf(stderr,
+                    "modclosure: %s: compressed modules are not supported; "
+                    "decompress it next to the original first\n",
+                    alt);
+            exit(1);
+        }
+    }
+}
+
 static int in_set(const char *name)
 {
     for (size_t i = 0; i < set_len; i++)
@@ -130,6 +157,7 @@ static void add_module(const char *moddir, const char *order, size_t order_len,
         exit(1);
     }
     snprintf(full, sizeof(full), "%s/%s", moddir, mf->path);
+    reject_compressed(full);
     image = slurp(full, &image_len);
     if (modinfo_find((const uint8_t *)image, image_len, &info, &info_len, err,
                      sizeof(err)) != 0 ||

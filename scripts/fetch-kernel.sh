@@ -21,6 +21,12 @@ for tool in apt-cache apt-get dpkg-deb; do
 done
 
 candidate=$(apt-cache policy "$meta" | sed -n 's/^ *Candidate: *//p')
+# A fresh machine may have no package lists yet; root can fetch them.
+if { [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; } &&
+    [ "$(id -u)" = 0 ]; then
+    apt-get update -q
+    candidate=$(apt-cache policy "$meta" | sed -n 's/^ *Candidate: *//p')
+fi
 if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
     echo "fetch-kernel: $meta: no candidate version;" \
         "run apt-get update first" >&2
