@@ -34,11 +34,11 @@ void service_print_counters(void)
     format_counters(line, sizeof(line));
     uk_printf("%s\n", line);
     uk_printf("bench: frames in=%lu out=%lu rx_dropped=%lu tx_dropped=%lu "
-              "rx_rejected=%lu interrupts=%lu rx_kicks=%lu tx_kicks=%lu "
-              "unhandled_irqs=%lu\n",
+              "tx_waits=%lu rx_rejected=%lu interrupts=%lu rx_kicks=%lu "
+              "tx_kicks=%lu unhandled_irqs=%lu\n",
               s->rx_frames, s->tx_frames, s->rx_dropped, s->tx_dropped,
-              net_rx_rejected, s->interrupts, s->rx_kicks, s->tx_kicks,
-              trap_unhandled_count);
+              s->tx_waits, net_rx_rejected, s->interrupts, s->rx_kicks,
+              s->tx_kicks, trap_unhandled_count);
 }
 
 /*

@@ -5,6 +5,7 @@
 #include "console.h"
 #include "irq.h"
 #include "pci.h"
+#include "timer.h"
 #include "trap.h"
 #include "virtio_net.h"
 #include "virtq.h"
@@ -79,7 +80,13 @@ struct net_buf {
 };
 
 #define RX_SLOTS 128
-#define TX_SLOTS 32
+#define TX_SLOTS 64
+/*
+ * How long a send waits for the device to finish an earlier transmission
+ * when every TX slot is in flight. QEMU transmits from its main-loop
+ * thread while the vCPU runs on, so a burst of replies can outrun it.
+ */
+#define TX_WAIT_MS 100
 
 enum transport { TRANSPORT_PCI, TRANSPORT_MMIO };
 
@@ -453,14 +460,38 @@ int virtio_net_poll(void)
     return handled;
 }
 
+/*
+ * Spins until the device completes a transmission or TX_WAIT_MS pass.
+ * Returns 0 when a slot is free.
+ */
+static int tx_wait_for_slot(void)
+{
+    uint32_t start = timer_now_ms();
+
+    virtio_net_stats.tx_waits++;
+    /* The device may sleep with notifications on: make sure it looks. */
+    vio_notify(TXQ);
+    while (nic.tx_nfree == 0) {
+        if (timer_now_ms() - start > TX_WAIT_MS)
+            return -1;
+        __asm__ volatile("pause");
+        tx_reclaim();
+    }
+    return 0;
+}
+
 int virtio_net_send(const struct virtio_net_part *parts, int nparts)
 {
     size_t total = 0;
 
     for (int i = 0; i < nparts; i++)
         total += parts[i].len;
+    if (total > VIRTIO_NET_MTU_FRAME) {
+        virtio_net_stats.tx_dropped++;
+        return -1;
+    }
     tx_reclaim();
-    if (total > VIRTIO_NET_MTU_FRAME || nic.tx_nfree == 0) {
+    if (nic.tx_nfree == 0 && tx_wait_for_slot() != 0) {
         virtio_net_stats.tx_dropped++;
         return -1;
     }

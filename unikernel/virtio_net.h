@@ -17,7 +17,8 @@ struct virtio_net_stats {
     uint64_t rx_frames;
     uint64_t tx_frames;
     uint64_t rx_dropped; /* malformed or oversized, or no pbuf for it */
-    uint64_t tx_dropped; /* no free TX slot, or frame too large */
+    uint64_t tx_dropped; /* no TX slot freed in time, or frame too large */
+    uint64_t tx_waits;   /* sends that waited for a free TX slot */
     uint64_t interrupts;
     uint64_t rx_kicks; /* notifications sent, each an exit to QEMU */
     uint64_t tx_kicks;
@@ -50,8 +51,9 @@ int virtio_net_rx_pending(void);
 
 /*
  * Queues one frame of `len` bytes gathered from `parts` (copied into a TX
- * buffer). Returns 0, or -1 when the frame is too large or no TX slot is
- * free (counted in tx_dropped).
+ * buffer). When every TX slot is in flight it waits up to 100 ms for the
+ * device. Returns 0, or -1 when the frame is too large or no slot freed
+ * (counted in tx_dropped).
  */
 struct virtio_net_part {
     const void *data;

@@ -3,8 +3,9 @@
 # and on -M microvm, through `ukbench boot ... -- CMD`. CMD (this script
 # with --checks) checks in-zone A and NXDOMAIN answers with dig, FORMERR for
 # a query without a question, no reply to a datagram with the response bit
-# set, a burst of random datagrams followed by a correct answer, and on -M
-# pc 10000 sequential queries whose count the guest's counters must match.
+# set, a burst of 100 queries sent at once all answered, a burst of random
+# datagrams followed by a correct answer, and on -M pc 10000 sequential
+# queries whose count the guest's counters must match.
 # Then the guest must power off with status 33 and print its counters.
 set -u
 cd "$(dirname "$0")/../.."
@@ -13,6 +14,7 @@ UKBENCH=build/harness/ukbench
 CLIENT=build/unikernel/udpclient
 SEQ_QUERIES=10000
 GARBAGE=300
+BURST=100
 
 fail() {
     echo "FAIL: $*"
@@ -45,6 +47,9 @@ if [ "${1:-}" = --checks ]; then
     if $CLIENT hex "$port" 1234810000010000000000000773657276657231056c6f63616c036f72670000010001 >/dev/null 2>&1; then
         fail "a datagram with QR set was answered"
     fi
+
+    # More replies at once than the 64 TX slots: sends wait for the device.
+    $CLIENT dns-burst "$port" "$BURST" || fail "burst of $BURST queries"
 
     $CLIENT garbage "$port" "$GARBAGE" 7 >/dev/null || fail "garbage burst"
     a=$($dig +short server7.local.org A) || fail "no answer after garbage"

@@ -7,6 +7,8 @@
  *   udpclient garbage PORT N SEED      send N random datagrams, no replies
  *   udpclient dns-seq PORT N           N sequential A queries for
  *                                      server<i>.local.org, one at a time
+ *   udpclient dns-burst PORT N         the same N queries sent at once,
+ *                                      then every reply collected
  * Every wait for a reply times out after 2 s. Exit status 0 when every
  * expected reply arrived, 1 otherwise, 2 on bad usage.
  */
@@ -157,14 +159,33 @@ static int run_dns_seq(int fd, long count)
     return answered == count ? 0 : 1;
 }
 
+static int run_dns_burst(int fd, long count)
+{
+    uint8_t q[512], r[MAX_DATAGRAM];
+    long answered = 0;
+    char name[64];
+
+    for (long i = 0; i < count; i++) {
+        snprintf(name, sizeof(name), "server%ld.local.org", i % 10000);
+        size_t len = build_query(q, (uint16_t)i, name);
+        send_all(fd, q, len);
+    }
+    while (answered < count && recv_reply(fd, r, sizeof(r)) >= 0)
+        answered++;
+    printf("sent=%ld answered=%ld lost=%ld\n", count, answered,
+           count - answered);
+    return answered == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     struct sockaddr_in to;
     uint8_t buf[MAX_DATAGRAM];
 
     if (argc < 4) {
-        fprintf(stderr, "usage: udpclient text|send|hex|garbage|dns-seq PORT "
-                        "ARG [SEED]\n");
+        fprintf(stderr,
+                "usage: udpclient text|send|hex|garbage|dns-seq|dns-burst PORT "
+                "ARG [SEED]\n");
         return 2;
     }
     int fd = open_socket(argv[2], &to);
@@ -223,6 +244,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "dns-seq") == 0)
         return run_dns_seq(fd, count);
+    if (strcmp(mode, "dns-burst") == 0)
+        return run_dns_burst(fd, count);
     fprintf(stderr, "udpclient: unknown mode: %s\n", mode);
     return 2;
 }
