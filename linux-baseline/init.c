@@ -1,10 +1,11 @@
 /*
  * /init of the Linux guest: the smallest user space that serves the
  * benchmark's UDP service under a stock Debian kernel. It mounts the kernel
- * file systems, loads the virtio-net modules shipped in the initramfs in
- * dependency order, configures the network from the ukb.* kernel command
- * line keys, runs /server (the same static program as the native baseline)
- * and powers the VM off through isa-debug-exit when the server exits.
+ * file systems and loads the virtio-net modules shipped in the initramfs in
+ * dependency order. It configures the network from the ukb.* kernel command
+ * line keys and runs /server, the same static program as the native
+ * baseline. When the server exits, it powers the VM off through
+ * isa-debug-exit.
  *
  * Initramfs layout (built by guest.mk):
  *   /init, /server
@@ -86,7 +87,7 @@ static double uptime_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Mounts a kernel file system; an already mounted one is fine. */
+/* Mounts a kernel file system. An already mounted one is fine. */
 static int mount_fs(const char *type, const char *dir)
 {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -103,9 +104,9 @@ static int mount_fs(const char *type, const char *dir)
 }
 
 /*
- * Makes sure file descriptors 0, 1 and 2 are open. The kernel opens
- * /dev/console for init when the node exists in the root file system;
- * otherwise they are closed and the console is reachable only after
+ * Opens /dev/console as file descriptors 0, 1 and 2 where they are closed.
+ * The kernel opens them for init only when the root file system has a
+ * /dev/console node, so without one the console is reachable only after
  * devtmpfs is mounted.
  */
 static void open_console(void)
@@ -187,9 +188,13 @@ static int read_module_info(const char *path, const char *file_name,
         fprintf(stderr, "init: %s: open failed: %s\n", path, strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-        fprintf(stderr, "init: %s: fstat failed or file empty: %s\n", path,
-                strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        fprintf(stderr, "init: %s: fstat failed: %s\n", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (st.st_size <= 0) {
+        fprintf(stderr, "init: %s: file is empty\n", path);
         close(fd);
         return -1;
     }
@@ -277,7 +282,7 @@ static int load_module(const char *path, const char *name)
         fprintf(stderr, "init: %s: open failed: %s\n", path, strerror(errno));
         return -1;
     }
-    /* EEXIST: loaded already, for example by a device's modalias. */
+    /* EEXIST: a module of that name is loaded already. */
     if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) {
         fprintf(stderr, "init: finit_module %s failed: %s\n", name,
                 strerror(errno));
@@ -446,7 +451,7 @@ int main(void)
     char *cmdline;
     long nmods;
 
-    /* Step 1: kernel file systems; /dev first, for the console. */
+    /* Step 1: kernel file systems, /dev first for the console. */
     int dev_rc = mount_fs("devtmpfs", "/dev");
     open_console();
     if (dev_rc != 0 || mount_fs("proc", "/proc") != 0 ||
@@ -485,8 +490,10 @@ int main(void)
         init_fail();
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         init_poweroff(BENCH_EXIT_OK);
-    /* A non-zero exit is most likely a start-up failure (bad option, port
-     * in use); a signal means the server crashed. */
+    /*
+     * A non-zero exit is most likely a start-up failure, such as an invalid
+     * option or a port in use. A signal means that the server crashed.
+     */
     if (WIFEXITED(status)) {
         fprintf(stderr, "init: %s exited with status %d\n", INIT_SERVER,
                 WEXITSTATUS(status));

@@ -9,10 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest module name kept; Linux allows 56 (MODULE_NAME_LEN - 1). */
+/*
+ * Size of a module name buffer, NUL included. Linux module names have at
+ * most 55 characters (MODULE_NAME_LEN is 56 on 64-bit).
+ */
 #define MODINFO_NAME_MAX 64
 #define MODINFO_DEPS_MAX 32
-/* Largest module set modinfo_sort orders; the guest needs about ten. */
+/* Maximum module set that modinfo_sort orders. The guest loads nine. */
 #define MODINFO_MODULES_MAX 256
 
 /*
@@ -91,10 +94,10 @@ struct init_net_config {
 
 /*
  * Reads ukb.ip=, ukb.mask= and ukb.gw= from a kernel command line (the text
- * of /proc/cmdline); a key absent keeps the QEMU user-network default from
- * bench_abi.h, unknown keys are ignored. Returns 0, or -1 with the key and
- * value in err when a value is not a dotted IPv4 address or the mask is not
- * contiguous.
+ * of /proc/cmdline). An absent key keeps the QEMU user-network default from
+ * bench_abi.h, the last of repeated keys wins, and unknown keys are ignored.
+ * Returns 0, or -1 with the key and value in err when a value is not a dotted
+ * IPv4 address or the mask is not contiguous.
  */
 int init_net_parse_cmdline(const char *cmdline, struct init_net_config *cfg,
                            char *err, size_t errlen);

@@ -6,7 +6,7 @@
  * of each module's .modinfo with the same code as the guest's /init.
  *
  * Usage: modclosure MODDIR NAME...
- *   MODDIR holds modules.order and modules.builtin (lib/modules/RELEASE).
+ *   MODDIR contains modules.order and modules.builtin (lib/modules/RELEASE).
  *   Prints one path per line, relative to MODDIR.
  * A compressed module (.ko.xz, .ko.zst, .ko.gz) is an error: this reader
  * takes uncompressed ELF only, and so does /init.
@@ -31,7 +31,7 @@ struct module_file {
 static struct module_file set[CLOSURE_MAX];
 static size_t set_len;
 
-/* Reads a whole file into a malloc'd buffer; exits on failure. */
+/* Reads a whole file into a malloc'd buffer. Exits on failure. */
 static char *slurp(const char *path, size_t *len_out)
 {
     FILE *f = fopen(path, "rb");
@@ -169,10 +169,10 @@ static void add_module(const char *moddir, const char *order, size_t order_len,
     free(image);
     set_len++;
 
-    /* Copy the names: the recursion may not move set[], but keep it plain. */
-    struct modinfo_module mod = mf->mod;
-    for (size_t d = 0; d < mod.ndeps; d++)
-        add_module(moddir, order, order_len, builtin, builtin_len, mod.deps[d]);
+    /* set[] is static, so mf stays valid while the recursion adds to it. */
+    for (size_t d = 0; d < mf->mod.ndeps; d++)
+        add_module(moddir, order, order_len, builtin, builtin_len,
+                   mf->mod.deps[d]);
 }
 
 int main(int argc, char **argv)

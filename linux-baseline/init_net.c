@@ -193,15 +193,15 @@ int init_net_up(const char *ifname, const struct init_net_config *cfg)
     if (iface_up(fd, "lo", htonl(INADDR_LOOPBACK), htonl(0xff000000)) != 0)
         goto out;
 
-    /* Step 2: the NIC; setting the mask also adds the on-link route. */
+    /* Step 2: the NIC. Setting the mask also adds the on-link route. */
     if (iface_up(fd, ifname, cfg->ip, cfg->netmask) != 0)
         goto out;
 
     /*
      * Step 3: the default route. QEMU user networking delivers forwarded
-     * requests from the gateway's address, so replies stay on-link; the
-     * route serves any other peer. The kernel rejects a gateway outside
-     * the interface's subnet (ENETUNREACH).
+     * requests from the gateway's address, so replies stay on-link, and
+     * the route serves any other peer. The kernel rejects a gateway
+     * outside the interface's subnet (ENETUNREACH).
      */
     if (add_default_route(fd, ifname, cfg->gateway) != 0)
         goto out;
