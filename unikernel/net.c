@@ -16,6 +16,7 @@
 
 static struct netif uk_netif;
 static uint8_t uk_mac[6];
+static ip4_addr_t uk_gw;
 static uint64_t rand_state;
 uint64_t net_rx_rejected;
 
@@ -112,6 +113,15 @@ int net_init(const struct cmdline_net *cfg, const char *cmdline, int acpi)
               cfg->ip & 255, cfg->mask >> 24, (cfg->mask >> 16) & 255,
               (cfg->mask >> 8) & 255, cfg->mask & 255, cfg->gw >> 24,
               (cfg->gw >> 16) & 255, (cfg->gw >> 8) & 255, cfg->gw & 255);
+    uk_gw = gw;
     etharp_request(&uk_netif, &gw);
     return 0;
+}
+
+int net_gateway_resolved(void)
+{
+    struct eth_addr *eth;
+    const ip4_addr_t *ip;
+
+    return etharp_find_addr(&uk_netif, &uk_gw, &eth, &ip) >= 0;
 }

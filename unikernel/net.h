@@ -12,6 +12,9 @@
  */
 int net_init(const struct cmdline_net *cfg, const char *cmdline, int acpi);
 
+/* Whether the gateway's MAC address is in the ARP table. */
+int net_gateway_resolved(void);
+
 /* Frames lwIP did not accept (no pbuf, or rejected by the stack). */
 extern uint64_t net_rx_rejected;
 

@@ -400,7 +400,7 @@ int virtio_net_init(const char *cmdline, int acpi, uint8_t mac[6],
     vio_notify(RXQ);
     uk_printf("virtio-net: %s: queues rx %u tx %u, features host 0x%x "
               "guest 0x%x\n",
-              virtio_net_where, rx_num, tx_num, host, host & VIRTIO_NET_F_MAC);
+              virtio_net_where, rx_num, tx_num, host, guest);
     return 0;
 }
 
