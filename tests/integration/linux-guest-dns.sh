@@ -1,12 +1,15 @@
 #!/bin/sh
 # Boots the Linux guest (build/linux-guest: Debian's cloud kernel, /init and
 # the DNS server) with QEMU user networking through `ukbench boot ... --
-# CMD`, on -M pc and on -M microvm. CMD (this script with --checks) checks
-# an in-zone A answer and NXDOMAIN with dig, FORMERR for a query without a
-# question, no reply to a datagram with the response bit set, a burst of
-# random datagrams followed by a correct answer, and on -M pc 10000
-# sequential queries whose count the guest's counters must match. The
-# guest must then power off with status 33 and print counters that add up.
+# CMD`, on -M pc and on -M microvm. CMD is this script with --checks, and
+# checks:
+# - an in-zone A answer and NXDOMAIN, with dig;
+# - FORMERR for a query without a question;
+# - no reply to a datagram with the response bit set;
+# - a correct answer after a burst of random datagrams;
+# - on -M pc, 10000 sequential queries matched by the guest's counters.
+# The guest must then power off with status 33 and print counters that add
+# up.
 #
 # Usage: linux-guest-dns.sh [--accel tcg|kvm]   (default tcg)
 set -u

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Boots the Linux guest with the UDP echo workload (initramfs-echo.cpio)
 # under TCG on -M pc through `ukbench boot ... -- CMD`. CMD (this script
-# with --checks) sends three datagrams and expects each one back unchanged;
-# the guest must then power off with status 33 and count 3 requests.
+# with --checks) sends three datagrams and expects each one back unchanged.
+# The guest must then power off with status 33 and count 3 requests.
 set -u
 cd "$(dirname "$0")/../.."
 

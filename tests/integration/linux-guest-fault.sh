@@ -1,8 +1,8 @@
 #!/bin/sh
 # Boots the Linux guest under TCG with an invalid ukb.ip on its kernel
-# command line (a build directory in /tmp whose cmdline file adds it) and
-# checks that /init rejects it before serving: ukbench boot must fail
-# without a ready signal, and the serial log must name the invalid value.
+# command line, added by the cmdline file of a build directory in /tmp.
+# /init must reject it before serving, so ukbench boot must fail without a
+# ready signal, and the serial log must name the invalid value.
 set -u
 cd "$(dirname "$0")/../.."
 

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Runs the Linux guest DNS checks of linux-guest-dns.sh under KVM, but only
-# when KVM is usable at hardware speed: `ukbench calibrate` boots a small
-# guest loop under KVM and compares it with the same loop run natively
-# (nested or emulated KVM can run guest code thousands of times slower).
-# Otherwise exits 77 with the calibration's reason as the last line.
+# when KVM is usable at hardware speed. `ukbench calibrate` decides: it
+# runs a small guest loop under KVM and compares it with the same loop run
+# natively, because nested or emulated KVM can run guest code thousands of
+# times slower. Otherwise exits 77 with the reason as the last line.
 set -u
 cd "$(dirname "$0")/../.."
 
