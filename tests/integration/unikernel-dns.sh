@@ -31,6 +31,10 @@ if [ "${1:-}" = --checks ]; then
     control=$UKBENCH_CONTROL_PORT
     dig="dig +time=3 +tries=1 -p $port @127.0.0.1"
 
+    # First, right after the ready signal: more replies at once than the
+    # 64 TX slots (sends wait for the device) and than lwIP's ARP queue.
+    $CLIENT dns-burst "$port" "$BURST" || fail "burst of $BURST queries"
+
     a=$($dig +short server42.local.org A) || fail "dig server42: no answer"
     [ "$a" = 10.0.0.42 ] || fail "server42.local.org A: got '$a'"
     $dig nosuchname.local.org A | grep -q 'status: NXDOMAIN' ||
@@ -47,9 +51,6 @@ if [ "${1:-}" = --checks ]; then
     if $CLIENT hex "$port" 1234810000010000000000000773657276657231056c6f63616c036f72670000010001 >/dev/null 2>&1; then
         fail "a datagram with QR set was answered"
     fi
-
-    # More replies at once than the 64 TX slots: sends wait for the device.
-    $CLIENT dns-burst "$port" "$BURST" || fail "burst of $BURST queries"
 
     $CLIENT garbage "$port" "$GARBAGE" 7 >/dev/null || fail "garbage burst"
     a=$($dig +short server7.local.org A) || fail "no answer after garbage"
