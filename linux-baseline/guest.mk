@@ -120,6 +120,8 @@ $(OUT)/initramfs-%.cpio: $(OUT)/init $(SERVERS)/server-% $(OUT)/modules.list
 	cp $$moddir/modules.builtin $(OUT)/root-$*/modules/ && \
 	while read -r m; do cp $$moddir/$$m $(OUT)/root-$*/modules/; \
 	done <$(OUT)/modules.list
+	# One fixed mtime and sorted names: the same inputs give the same bytes.
+	find $(OUT)/root-$* -exec touch -h -d @0 {} +
 	cd $(OUT)/root-$* && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio --quiet -o -H newc -R 0:0 --reproducible >../initramfs-$*.cpio.tmp
 	mv $@.tmp $@
