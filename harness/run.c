@@ -284,7 +284,7 @@ static void measure_empty_qemu(struct run *r)
 
 /* Boots t, writes its boot row, and prepares counters and pinning. */
 static void boot_target(struct run *r, struct target *t, unsigned mem_mb,
-                        int write_row)
+                        int write_row, double timeout_s)
 {
     struct system_config cfg;
     struct phase p;
@@ -293,6 +293,8 @@ static void boot_target(struct run *r, struct target *t, unsigned mem_mb,
     fill_system_config(r, t, &cfg);
     if (mem_mb)
         cfg.mem_mb = mem_mb;
+    if (timeout_s > 0)
+        cfg.timeout_s = timeout_s;
     t->counting = 0;
     if (t->kind != SYSTEM_LINUX_NATIVE)
         t->counting =
@@ -543,14 +545,15 @@ static void dnsperf_phase(struct run *r, struct target *t)
 /* ---- minimum memory --------------------------------------------------- */
 
 /* Boots t with mem_mb and returns 1 when it answers 10 lookups. */
-static int answers_with_mem(struct run *r, struct target *t, unsigned mem_mb)
+static int answers_with_mem(struct run *r, struct target *t, unsigned mem_mb,
+                            double timeout_s)
 {
     struct loadgen_config lc;
     struct loadgen_result res;
     char err[256];
     int ok = 0;
 
-    boot_target(r, t, mem_mb, 0);
+    boot_target(r, t, mem_mb, 0, timeout_s);
     if (!t->up)
         return 0;
     loadgen_config_for(r, t, &lc);
@@ -570,17 +573,23 @@ static int answers_with_mem(struct run *r, struct target *t, unsigned mem_mb)
 static void search_min_mem(struct run *r, struct target *t)
 {
     unsigned lo = 1, hi = r->o.c.mem_mb;
+    double limit;
 
     progress(r, "min-mem", t, 0);
-    if (!answers_with_mem(r, t, hi)) {
+    if (!answers_with_mem(r, t, hi, 0)) {
         t->min_mem_mb = 0;
         return;
     }
+    /*
+     * A guest short of memory may hang instead of failing: give each
+     * probe 5 times the boot time at full memory (at least 10 s).
+     */
+    limit = t->sys.boot_s * 5 > 10 ? t->sys.boot_s * 5 : 10;
     /* Invariant: hi works; every value below lo failed or is 0. */
     while (lo < hi && !stop_requested()) {
         unsigned mid = lo + (hi - lo) / 2;
 
-        if (answers_with_mem(r, t, mid))
+        if (answers_with_mem(r, t, mid, limit))
             hi = mid;
         else
             lo = mid + 1;
@@ -701,7 +710,7 @@ static void run_phases(struct run *r)
 
     for (int i = 0; i < n && !stop_requested(); i++) {
         progress(r, "boot", &r->targets[i], 0);
-        boot_target(r, &r->targets[i], 0, 1);
+        boot_target(r, &r->targets[i], 0, 1, 0);
         r->steps_done++;
     }
     for (int i = 0; i < n && !stop_requested(); i++) {
@@ -851,7 +860,7 @@ int boot_times_main(int argc, char **argv)
 
         snprintf(t->work_dir, sizeof(t->work_dir), "%s", r->run_dir);
         for (int k = 0; k < o.reps && !stop_requested(); k++) {
-            boot_target(r, t, 0, 0);
+            boot_target(r, t, 0, 0, 0);
             if (!t->up)
                 continue;
             walls[ok++] = t->sys.boot_s;
