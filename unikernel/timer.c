@@ -12,6 +12,8 @@
 #define PIT_HZ 1193182u
 #define PIT_CALIBRATE_MS 10u
 #define PIT_IRQ 0
+#define PIT_READBACK_STATUS_CH0 0xe2 /* read-back: status only, channel 0 */
+#define PIT_STATUS_OUT 0x80
 
 #define LAPIC_DIVIDE_BY_1 0x0b
 
@@ -93,20 +95,31 @@ static int calibrate_with_pit(void)
         return -1;
     }
 
-    pit_fired = 0;
     lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_BY_1);
     lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | TRAP_LAPIC_TIMER);
+
+    /* A control word stops the count and holds the output low. */
+    outb(PIT_CMD, 0x30);
     irq_route(PIT_IRQ, 0, timer_pit_irq, 0, 0);
 
-    /* Restart the count so the interval starts with the measurement. */
-    outb(PIT_CMD, 0x30);
     lapic_write(LAPIC_TIMER_INITIAL, 0xffffffffu);
     uint64_t t0 = rdtsc();
     outb(PIT_CH0, (uint8_t)count);
     outb(PIT_CH0, (uint8_t)(count >> 8));
-    while (!pit_fired) {
+    /*
+     * An interrupt alone does not end the interval: KVM's in-kernel PIT
+     * re-injects the firmware's periodic ticks that arrived while the line
+     * was masked. The interval is over once the PIT's output pin is high.
+     */
+    for (;;) {
         irq_enable_and_halt();
         irq_disable();
+        if (!pit_fired)
+            continue;
+        pit_fired = 0;
+        outb(PIT_CMD, PIT_READBACK_STATUS_CH0);
+        if (inb(PIT_CH0) & PIT_STATUS_OUT)
+            break;
     }
     uint64_t t1 = rdtsc();
     uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);
