@@ -16,6 +16,8 @@ enum metric {
     M_CPU_TOTAL_PER_1K, /* CPU seconds per 1000 queries, total */
     M_CPU_GUEST_PER_1K, /* ... inside the guest (KVM guest_time only) */
     M_CPU_HOST_PER_1K,  /* ... total minus guest (KVM only) */
+    M_CPU_VCPU_PER_1K,  /* ... of QEMU's vCPU thread */
+    M_CPU_IO_PER_1K,    /* ... of QEMU's other threads */
     M_CPU_US_PER_QUERY, /* CPU microseconds per query, total */
     M_INSN_PER_QUERY,   /* guest instructions per query */
     M_CYCLES_PER_QUERY, /* host cycles per query */

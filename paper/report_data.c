@@ -45,6 +45,16 @@ static double cpu_host_per_1k(const struct row *r)
     return cpu_total_per_1k(r) - cpu_guest_per_1k(r);
 }
 
+static double cpu_vcpu_per_1k(const struct row *r)
+{
+    return per_query(r, ROW_CPU_VCPU_S, 1000);
+}
+
+static double cpu_io_per_1k(const struct row *r)
+{
+    return per_query(r, ROW_CPU_IO_S, 1000);
+}
+
 static double cpu_us_per_query(const struct row *r)
 {
     return per_query(r, ROW_CPU_TOTAL_S, 1e6);
@@ -149,6 +159,12 @@ const struct metric_def report_metrics[M_N] = {
                             ROW_CPU_METHOD, cpu_guest_per_1k},
     [M_CPU_HOST_PER_1K] = {"cpu_host_per_1k", "CPU time per 1000 queries, host",
                            "s", ROW_CPU_METHOD, cpu_host_per_1k},
+    [M_CPU_VCPU_PER_1K] = {"cpu_vcpu_per_1k",
+                           "CPU time per 1000 queries, QEMU vCPU thread", "s",
+                           ROW_CPU_METHOD, cpu_vcpu_per_1k},
+    [M_CPU_IO_PER_1K] = {"cpu_io_per_1k",
+                         "CPU time per 1000 queries, other QEMU threads", "s",
+                         ROW_CPU_METHOD, cpu_io_per_1k},
     [M_CPU_US_PER_QUERY] = {"cpu_us_per_query", "CPU time per query", "us",
                             ROW_CPU_METHOD, cpu_us_per_query},
     [M_INSN_PER_QUERY] = {"insn_per_query", "guest instructions per query",
@@ -211,6 +227,9 @@ const char *report_row_method(const struct row *r, enum metric m)
     if ((m == M_CPU_GUEST_PER_1K || m == M_CPU_HOST_PER_1K) && !is_kvm(r))
         return r->text[ROW_ACCEL][0] ? "unavailable without KVM"
                                      : "not applicable";
+    if ((m == M_CPU_VCPU_PER_1K || m == M_CPU_IO_PER_1K) &&
+        r->text[ROW_ACCEL][0] == '\0')
+        return "not applicable";
     if (d->method != ROW_N_TEXT && r->text[d->method][0] != '\0')
         return r->text[d->method];
     return isnan(d->value(r)) ? "unavailable" : "measured";

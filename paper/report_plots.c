@@ -307,13 +307,17 @@ static int write_fig4(const struct row_set *set, const struct group_list *l,
         free(gs);
         return -1;
     }
-    fputs("label,total,total_ci,guest,guest_ci,host,host_ci,n\n", f);
+    fputs("label,total,total_ci,guest,guest_ci,host,host_ci,vcpu,vcpu_ci,io,"
+          "io_ci,n\n",
+          f);
     for (size_t i = 0; i < n; i++) {
         report_label(gs[i], label, sizeof(label));
         fprintf(f, "\"%s\"", label);
         put_mean_ci(f, gs[i], M_CPU_TOTAL_PER_1K);
         put_mean_ci(f, gs[i], M_CPU_GUEST_PER_1K);
         put_mean_ci(f, gs[i], M_CPU_HOST_PER_1K);
+        put_mean_ci(f, gs[i], M_CPU_VCPU_PER_1K);
+        put_mean_ci(f, gs[i], M_CPU_IO_PER_1K);
         fprintf(f, ",%zu\n", gs[i]->n_ok);
     }
     if (close_out(f, dir, "fig4.csv") < 0) {
@@ -321,9 +325,13 @@ static int write_fig4(const struct row_set *set, const struct group_list *l,
         return -1;
     }
 
+    /* The figure splits total CPU time into guest and host under KVM, and
+     * into QEMU's vCPU thread and other threads where only that exists. */
     note_missing(note, sizeof(note), gs, n, M_CPU_GUEST_PER_1K,
-                 "guest CPU time");
-    note_missing(note, sizeof(note), gs, n, M_CPU_HOST_PER_1K, "host CPU time");
+                 "guest/host split");
+    if (!any_value(gs, n, M_CPU_GUEST_PER_1K))
+        note_missing(note, sizeof(note), gs, n, M_CPU_VCPU_PER_1K,
+                     "vCPU/other-thread split");
     note_zero_cpu(note, sizeof(note), gs, n, M_CPU_TOTAL_PER_1K);
     if (n == 0)
         snprintf(note, sizeof(note),
@@ -341,6 +349,9 @@ static int write_fig4(const struct row_set *set, const struct group_list *l,
             any_value(gs, n, M_CPU_TOTAL_PER_1K),
             any_value(gs, n, M_CPU_GUEST_PER_1K),
             any_value(gs, n, M_CPU_HOST_PER_1K));
+    fprintf(f, "have_vcpu = %d\nhave_io = %d\n",
+            any_value(gs, n, M_CPU_VCPU_PER_1K),
+            any_value(gs, n, M_CPU_IO_PER_1K));
     gp_string(f, "subtitle", sub);
     cap_note(note, sizeof(note), 4);
     gp_string(f, "note", note);
