@@ -183,6 +183,33 @@ static void note_missing(char *note, size_t len, const struct group *const *gs,
              who[0] ? " for " : "", who, methods[0] ? methods : "no rows");
 }
 
+/* Adds the colour and point type of g's series to two gnuplot word
+ * lists: one colour per system, so a system keeps its colour across the
+ * figures, and open points for the dnsperf runs. */
+static void append_style(char *colors, size_t colors_len, char *points,
+                         size_t points_len, const struct group *g)
+{
+    static const struct {
+        const char *system;
+        const char *color;
+    } palette[] = {
+        {"unikernel", "#1f77b4"},
+        {"linux-guest", "#d62728"},
+        {"linux-native", "#555555"},
+    };
+    const char *color = "#2ca02c";
+
+    for (size_t i = 0; i < sizeof(palette) / sizeof(palette[0]); i++) {
+        if (strcmp(g->system, palette[i].system) == 0)
+            color = palette[i].color;
+    }
+    size_t used = strlen(colors);
+    snprintf(colors + used, colors_len - used, "%s%s", used ? " " : "", color);
+    used = strlen(points);
+    snprintf(points + used, points_len - used, "%s%d", used ? " " : "",
+             strcmp(g->mode, "dnsperf") == 0 ? 6 : 7);
+}
+
 /* Writes the figure subtitle: host, accelerator and the methods behind
  * metric m in the groups drawn. */
 static void subtitle(const struct row_set *set, const struct group *const *gs,
@@ -374,9 +401,9 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
 {
     const struct group **gs = calloc(l->n + 1, sizeof(*gs));
     size_t n = 0;
-    char titles[4096] = "", label[256], note_cpu[8192] = "",
-         note_insn[8192] = "", note_lat[8192] = "", note_ach[8192] = "",
-         sub[1024], sub_insn[1024], sub_lat[1024];
+    char titles[4096] = "", colors[1024] = "", points[256] = "", label[256],
+         note_cpu[8192] = "", note_insn[8192] = "", note_lat[8192] = "",
+         note_ach[8192] = "", sub[1024], sub_insn[1024], sub_lat[1024];
     size_t nseries = 0;
 
     for (size_t i = 0; i < l->n; i++) {
@@ -403,6 +430,7 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
                   f);
             series_label(gs[i], label, sizeof(label));
             append_title(titles, sizeof(titles), label);
+            append_style(colors, sizeof(colors), points, sizeof(points), gs[i]);
             nseries++;
         }
         fprintf(f, "%.9g", gs[i]->offered_qps);
@@ -451,6 +479,8 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
             any_value(gs, n, M_INSN_PER_QUERY), any_value(gs, n, M_LAT_P50_US),
             any_value(gs, n, M_ACHIEVED_QPS));
     gp_string(f, "titles", titles);
+    gp_string(f, "colors", colors);
+    gp_string(f, "points", points);
     gp_string(f, "subtitle", sub);
     gp_string(f, "subtitle_insn", sub_insn);
     gp_string(f, "subtitle_lat", sub_lat);
