@@ -159,18 +159,32 @@ static void note_missing(char *note, size_t len, const struct group *const *gs,
     if (n > 0 && n_lacking == 0)
         return;
     if (any_value(gs, n, m)) {
-        char label[256];
-        /* Name up to 2 groups, so the line fits under the figure. */
-        for (size_t i = 0; i < n_lacking && i < 2; i++) {
+        char label[256], earlier[256];
+        size_t named = 0, more = 0;
+        /* Name up to 2 series (a series spans several offered rates), so
+         * the line fits under the figure. */
+        for (size_t i = 0; i < n_lacking; i++) {
+            int seen = 0;
             series_label(lacking[i], label, sizeof(label));
+            for (size_t j = 0; j < i && !seen; j++) {
+                series_label(lacking[j], earlier, sizeof(earlier));
+                seen = strcmp(label, earlier) == 0;
+            }
+            if (seen)
+                continue;
+            if (named == 2) {
+                more++;
+                continue;
+            }
             if (who[0] != '\0')
                 strncat(who, "; ", sizeof(who) - strlen(who) - 1);
             strncat(who, label, sizeof(who) - strlen(who) - 1);
+            named++;
         }
-        if (n_lacking > 2) {
+        if (more > 0) {
             size_t used = strlen(who);
-            snprintf(who + used, sizeof(who) - used, " and %zu more groups",
-                     n_lacking - 2);
+            snprintf(who + used, sizeof(who) - used, " and %zu more series",
+                     more);
         }
         group_methods(lacking, n_lacking, m, methods, sizeof(methods));
     } else {
