@@ -143,8 +143,8 @@ void kmain(uint32_t start_info_pa)
     irq_init();
     if (timer_init() != 0)
         uk_poweroff(BENCH_EXIT_FAIL);
-    uk_printf("timer: %lu TSC ticks per ms (%s)\n", timer_tsc_per_ms,
-              timer_source);
+    uk_printf("timer: %lu TSC ticks per ms (%s), %s\n", timer_tsc_per_ms,
+              timer_source, timer_mode);
 
     if (net_init(&cfg, cmdline, boot_has_acpi) != 0 || service_start() != 0)
         uk_poweroff(BENCH_EXIT_FAIL);

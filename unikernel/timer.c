@@ -19,6 +19,7 @@
 
 uint64_t timer_tsc_per_ms;
 const char *timer_source = "none";
+const char *timer_mode = "none";
 static uint64_t lapic_per_ms; /* 0 in TSC-deadline mode */
 static uint64_t tsc_boot;
 static volatile int pit_fired;
@@ -121,14 +122,24 @@ static int calibrate_with_pit(void)
         if (inb(PIT_CH0) & PIT_STATUS_OUT)
             break;
     }
+    /*
+     * The wake-up comes late by however long the host took to run the
+     * vCPU. In mode 0 the count goes on down past zero (wrapping to
+     * 0xffff), so the latched count tells the PIT ticks really elapsed,
+     * up to 55 ms of lateness.
+     */
+    outb(PIT_CMD, 0x00);
     uint64_t t1 = rdtsc();
     uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);
+    uint16_t after = inb(PIT_CH0);
+    after |= (uint16_t)(inb(PIT_CH0) << 8);
     irq_pic_mask(PIT_IRQ, 1);
     lapic_write(LAPIC_TIMER_INITIAL, 0);
 
-    uint64_t actual_us = (uint64_t)count * 1000000 / PIT_HZ;
-    timer_tsc_per_ms = (t1 - t0) * 1000 / actual_us;
-    lapic_per_ms = (uint64_t)(0xffffffffu - left) * 1000 / actual_us;
+    uint64_t pit_ticks = count + ((0x10000u - after) & 0xffffu);
+    uint64_t elapsed_us = pit_ticks * 1000000 / PIT_HZ;
+    timer_tsc_per_ms = (t1 - t0) * 1000 / elapsed_us;
+    lapic_per_ms = (uint64_t)(0xffffffffu - left) * 1000 / elapsed_us;
     if (timer_tsc_per_ms == 0 || lapic_per_ms == 0) {
         uk_printf("timer: calibration failed (tsc %lu, lapic %lu ticks)\n",
                   t1 - t0, (uint64_t)(0xffffffffu - left));
@@ -146,16 +157,23 @@ int timer_init(void)
     int deadline = (r[2] & CPUID1_ECX_TSC_DEADLINE) != 0;
     uint64_t khz = tsc_khz_from_cpuid();
 
-    if (khz != 0 && deadline) {
+    /* Calibrate when CPUID gives no TSC rate, or for the LAPIC's rate. */
+    if (khz == 0 || !deadline) {
+        if (khz == 0)
+            timer_source = "pit-calibration";
+        if (calibrate_with_pit() != 0)
+            return -1;
+    }
+    if (khz != 0)
         timer_tsc_per_ms = khz;
+    if (deadline) {
+        timer_mode = "tsc-deadline";
         lapic_per_ms = 0;
         lapic_write(LAPIC_LVT_TIMER,
                     LAPIC_TIMER_TSC_DEADLINE | TRAP_LAPIC_TIMER);
     } else {
-        timer_source = "pit-calibration";
-        if (calibrate_with_pit() != 0)
-            return -1;
-        lapic_write(LAPIC_LVT_TIMER, TRAP_LAPIC_TIMER); /* one-shot */
+        timer_mode = "lapic-one-shot";
+        lapic_write(LAPIC_LVT_TIMER, TRAP_LAPIC_TIMER);
     }
     tsc_boot = rdtsc();
     return 0;

@@ -12,8 +12,9 @@
  * Finds the TSC frequency from CPUID (leaf 0x15, 0x16 or the hypervisor's
  * 0x40000010) and, where that fails or the LAPIC timer has no TSC-deadline
  * mode, measures it and the LAPIC timer rate over one 10 ms PIT interval
- * spent halted. Needs irq_init(). Returns 0, or -1 with a message printed
- * when no frequency can be found.
+ * spent halted. The one-shot timer then runs in TSC-deadline mode where
+ * the CPU has it. Needs irq_init(). Returns 0, or -1 with a message
+ * printed when no frequency can be found.
  */
 int timer_init(void);
 
@@ -29,5 +30,6 @@ void timer_disarm(void);
 /* TSC ticks per millisecond and how they were found, for the boot log. */
 extern uint64_t timer_tsc_per_ms;
 extern const char *timer_source;
+extern const char *timer_mode; /* "tsc-deadline" or "lapic-one-shot" */
 
 #endif
