@@ -42,7 +42,7 @@ do for [fig in "cpu-per-query insn-per-query latency achieved"] {
     if (fig eq "achieved") {
         title_text = "Achieved against offered rate"
         set ylabel "achieved rate (answered queries/s)"
-        have = have_achieved; note = note_achieved; sub = subtitle
+        have = have_achieved; note = note_achieved; sub = subtitle_lat
         plot_cmd = "plot x with lines lc rgb '#999999' dt 3 title 'achieved = offered', for [i=1:nseries] data index (i-1) using 'offered_qps':'achieved_qps' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i), for [i=1:nseries] data index (i-1) using 'offered_qps':(column('achieved_qps') - column('achieved_qps_ci')):(0):(2 * column('achieved_qps_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle"
     }
     do for [fmt in formats] {

@@ -20,15 +20,17 @@ do for [fmt in formats] {
     eval set_labels
     set multiplot layout 1, 3 margins 0.07, 0.95, 0.24, 0.86 spacing 0.08
 
-    set ylabel "boot to ready (s), mean and 95% CI"
-    unset logscale y
-    set yrange [0:*]
+    # Boot times span from milliseconds (native) to seconds (Linux guest).
+    set ylabel "boot to ready (s, log scale), mean and 95% CI"
+    set logscale y
+    set yrange [*:*]
     set xrange [-0.6:nrows - 0.4]
     set boxwidth cluster_width absolute
     if (nrows > 0 && have_boot) {
         plot data using 0:(0):xticlabels(strcol("label")) with points pt 0 notitle, \
              "" using 0:"boot_ready_s" with boxes title "boot to ready" lc rgb "#4c72b0", \
-             "" using 0:(column("boot_ready_s") - column("boot_ready_s_ci")):(0):(2 * column("boot_ready_s_ci")) with vectors heads size screen 0.006, 90 lc rgb "black" lw 1.5 notitle
+             "" using 0:(column("boot_ready_s") - column("boot_ready_s_ci")):(0):(2 * column("boot_ready_s_ci")) with vectors heads size screen 0.006, 90 lc rgb "black" lw 1.5 notitle, \
+             "" using 0:"boot_ready_s":(sprintf("%.3g s", column("boot_ready_s"))) with labels offset 0, 0.8 font ",8" notitle
     } else {
         eval empty_panel
     }
@@ -45,7 +47,8 @@ do for [fmt in formats] {
     set logscale y
     set yrange [1:*]
     if (nrows > 0 && have_image) {
-        plot data using "image_kib":xticlabels(strcol("label")) title "image (kernel + initramfs for Linux)" lc rgb "#55a868"
+        plot data using "image_kib":xticlabels(strcol("label")) title "image (kernel + initramfs for Linux)" lc rgb "#55a868", \
+             "" using 0:"image_kib":(sprintf("%.0f", column("image_kib"))) with labels offset 0, 0.8 font ",8" notitle
     } else {
         unset logscale y
         eval empty_panel
@@ -53,11 +56,14 @@ do for [fmt in formats] {
 
     unset logscale y
     set yrange [0:*]
+    # The label over the third bar of each cluster (k = 3, gap 1, so an
+    # offset of 1/4) gives the memory above the empty QEMU in MiB.
     set ylabel "resident memory (MiB)"
     if (nrows > 0 && have_mem) {
         plot data using "rss_peak_mib":xticlabels(strcol("label")) title "peak of the server process" lc rgb "#c44e52", \
              "" using "rss_empty_qemu_mib" title "empty QEMU, same settings" lc rgb "#999999", \
-             "" using "rss_above_empty_mib" title "above the empty QEMU" lc rgb "#8172b3"
+             "" using "rss_above_empty_mib" title "above the empty QEMU" lc rgb "#8172b3", \
+             "" using ($0 + 0.25):"rss_above_empty_mib":(sprintf("%.3g", column("rss_above_empty_mib"))) with labels offset 0, 0.8 font ",8" notitle
     } else {
         eval empty_panel
     }
