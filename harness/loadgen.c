@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -317,43 +318,114 @@ int loadgen_sequential(const struct loadgen_config *cfg, uint64_t n,
 }
 
 /* Receives every datagram waiting on fd and accounts for it. */
+/* Datagrams moved per sendmmsg/recvmmsg call in rate mode. */
+#define BATCH 32
+
+/* Accounts for one received datagram r[0..got) that arrived at time t. */
+static void account(const struct loadgen_config *cfg,
+                    struct loadgen_result *res, const double *sent_at,
+                    uint8_t *answered, const uint8_t *r, size_t got, double t)
+{
+    int64_t i = match_index(cfg, r, got, res->sent);
+
+    /*
+     * DNS ids repeat every 65536 queries: when the latest query with this
+     * id is not the one answered, try the earlier ones still inside the
+     * timeout.
+     */
+    while (i >= 0 && (answered[i] || t - sent_at[i] > cfg->timeout_s ||
+                      !check_answer(cfg, (uint64_t)i, r, got))) {
+        if (cfg->workload == LOADGEN_ECHO || i < 65536 ||
+            t - sent_at[i] > cfg->timeout_s) {
+            i = -1;
+            break;
+        }
+        i -= 65536;
+    }
+    if (i < 0) {
+        /* A wrong answer, a duplicate or one after the timeout. */
+        res->wrong++;
+        return;
+    }
+    answered[i] = 1;
+    res->lat_us[res->nlat++] = to_us(t - sent_at[i]);
+    res->answered++;
+    res->last_answer_t = t;
+}
+
+/* Receives every datagram waiting on fd, BATCH per system call. */
 static void drain(int fd, const struct loadgen_config *cfg,
                   struct loadgen_result *res, const double *sent_at,
                   uint8_t *answered)
 {
-    uint8_t r[MAX_PACKET];
+    static uint8_t bufs[BATCH][MAX_PACKET];
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
 
     for (;;) {
-        ssize_t got = recv(fd, r, sizeof(r), MSG_DONTWAIT);
-        double t = now_s();
-        int64_t i;
+        double t;
+        int got;
 
-        if (got < 0)
+        memset(msgs, 0, sizeof(msgs));
+        for (int k = 0; k < BATCH; k++) {
+            iov[k].iov_base = bufs[k];
+            iov[k].iov_len = MAX_PACKET;
+            msgs[k].msg_hdr.msg_iov = &iov[k];
+            msgs[k].msg_hdr.msg_iovlen = 1;
+        }
+        got = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+        if (got <= 0)
             return;
-        i = match_index(cfg, r, (size_t)got, res->sent);
-        /*
-         * DNS ids repeat every 65536 queries: when the latest query with
-         * this id is not the one answered, try the earlier ones still
-         * inside the timeout.
-         */
-        while (i >= 0 && (answered[i] || t - sent_at[i] > cfg->timeout_s ||
-                          !check_answer(cfg, (uint64_t)i, r, (size_t)got))) {
-            if (cfg->workload == LOADGEN_ECHO || i < 65536 ||
-                t - sent_at[i] > cfg->timeout_s) {
-                i = -1;
-                break;
-            }
-            i -= 65536;
-        }
-        if (i < 0) {
-            /* A wrong answer, a duplicate or one after the timeout. */
-            res->wrong++;
-            continue;
-        }
-        answered[i] = 1;
-        res->lat_us[res->nlat++] = to_us(t - sent_at[i]);
-        res->answered++;
+        /* One timestamp per batch: all of it was queued by now. */
+        t = now_s();
+        for (int k = 0; k < got; k++)
+            account(cfg, res, sent_at, answered, bufs[k], msgs[k].msg_len, t);
+        if (got < BATCH)
+            return;
     }
+}
+
+/*
+ * Sends every query due by now (at most BATCH) with one sendmmsg call,
+ * recording send times and lateness. Returns the number sent.
+ */
+static unsigned send_due(int fd, const struct loadgen_config *cfg,
+                         struct loadgen_result *res, double *sent_at,
+                         uint64_t n, double start, double rate_qps)
+{
+    static uint8_t bufs[BATCH][MAX_PACKET];
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    double t = now_s();
+    unsigned count = 0;
+    int done;
+
+    memset(msgs, 0, sizeof(msgs));
+    while (count < BATCH && res->sent + count < n) {
+        uint64_t i = res->sent + count;
+        double due = start + (double)i / rate_qps;
+
+        if (due > t)
+            break;
+        if (t - due > res->max_send_lag_s)
+            res->max_send_lag_s = t - due;
+        if (t - due > 1e-3)
+            res->late_sends++;
+        iov[count].iov_base = bufs[count];
+        iov[count].iov_len = build_query(cfg, i, bufs[count], MAX_PACKET);
+        msgs[count].msg_hdr.msg_iov = &iov[count];
+        msgs[count].msg_hdr.msg_iovlen = 1;
+        sent_at[i] = t;
+        count++;
+    }
+    if (count == 0)
+        return 0;
+    done = sendmmsg(fd, msgs, count, 0);
+    /* A datagram sendmmsg did not take still counts as sent, and lost. */
+    if (done < (int)count)
+        res->send_errors += count - (done > 0 ? (unsigned)done : 0);
+    res->sent += count;
+    return count;
 }
 
 int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
@@ -361,7 +433,6 @@ int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
                  int (*stop)(void), char *err, size_t errlen)
 {
     uint64_t n = (uint64_t)(rate_qps * duration_s + 0.5);
-    uint8_t q[MAX_PACKET];
     double *sent_at;
     uint8_t *answered;
     double start, end;
@@ -387,26 +458,14 @@ int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
 
     start = now_s();
     while (res->sent < n && !(stop && stop())) {
-        double due = start + (double)res->sent / rate_qps;
-        double t = now_s();
         double wait_s;
 
-        if (t >= due) {
-            size_t qlen = build_query(cfg, res->sent, q, sizeof(q));
-
-            if (t - due > res->max_send_lag_s)
-                res->max_send_lag_s = t - due;
-            if (t - due > 1e-3)
-                res->late_sends++;
-            sent_at[res->sent] = t;
-            if (send(fd, q, qlen, 0) < 0)
-                res->send_errors++;
-            res->sent++;
+        /* Sends first: a query due now must not wait for answers. */
+        if (send_due(fd, cfg, res, sent_at, n, start, rate_qps) > 0)
             continue;
-        }
         drain(fd, cfg, res, sent_at, answered);
         /* Sleep in poll until the next send is due or an answer comes. */
-        wait_s = due - now_s();
+        wait_s = start + (double)res->sent / rate_qps - now_s();
         if (wait_s > 1e-3) {
             struct pollfd p = {.fd = fd, .events = POLLIN};
 
@@ -424,6 +483,9 @@ int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
     }
     res->wall_s = now_s() - start;
     res->lost = res->sent - res->answered;
+    res->active_s = res->send_s;
+    if (res->last_answer_t - start > res->active_s)
+        res->active_s = res->last_answer_t - start;
     close(fd);
     free(sent_at);
     free(answered);

@@ -38,6 +38,9 @@ struct loadgen_result {
     uint64_t send_errors;
     double wall_s;         /* first send to last answer or timeout */
     double send_s;         /* first to last send (rate mode) */
+    double active_s;       /* first send to the later of last send and last
+                              correct answer: the window of achieved_qps */
+    double last_answer_t;  /* CLOCK_MONOTONIC of the last correct answer */
     double max_send_lag_s; /* worst delay of a send behind its schedule */
     uint64_t late_sends;   /* sends more than 1 ms behind their schedule */
     uint32_t *lat_us;      /* latency of each answered query, microseconds */

@@ -348,8 +348,10 @@ int phase_end(struct run_context *rc, struct target *t, struct phase *p,
         set_u64(&row, "queries", tr->queries);
         set_u64(&row, "answered", tr->answered);
         set_u64(&row, "lost", tr->lost);
-        if (wall > 0)
-            set_d(&row, "achieved_qps", (double)tr->answered / wall, 1);
+        double window = tr->active_s > 0 ? tr->active_s : wall;
+
+        if (window > 0)
+            set_d(&row, "achieved_qps", (double)tr->answered / window, 1);
         fill_latency(&row, tr);
     }
 

@@ -79,6 +79,7 @@ struct phase_traffic {
     int has_traffic;
     double offered_qps; /* <= 0: none */
     uint64_t queries, answered, lost;
+    double active_s;  /* > 0: window of achieved_qps, else the phase wall */
     uint32_t *lat_us; /* sorted or not; NULL: no latencies */
     size_t nlat;
     const char *lat_method; /* "harness-client" or "dnsperf" */

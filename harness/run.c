@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -472,6 +473,17 @@ static void paper_rep(struct run *r, struct target *t, int rep)
     free(before);
 }
 
+/* CPU seconds the harness itself has used (user + system). */
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) < 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void rate_step(struct run *r, struct target *t, double rate)
 {
     struct loadgen_config lc;
@@ -480,15 +492,27 @@ static void rate_step(struct run *r, struct target *t, double rate)
     struct phase p;
     char err[512], why[512];
     const char *failure;
+    double cpu0;
 
     loadgen_config_for(r, t, &lc);
     phase_begin(&r->rc, t, &p);
+    cpu0 = self_cpu_s();
     if (loadgen_rate(&lc, rate, r->prof.rate_s, &res, stop_requested, err,
                      sizeof(err)) < 0) {
         phase_end(&r->rc, t, &p, "rate", 1, NULL, err);
         return;
     }
+    /* The generator's own cost, so its share of the host is known. */
+    progress_done(r);
+    printf("rate %s %.0f qps: %llu of %llu answered, %.0f qps achieved, "
+           "generator %.2f us CPU per query\n",
+           system_kind_name(t->kind), rate, (unsigned long long)res.answered,
+           (unsigned long long)res.sent,
+           res.active_s > 0 ? (double)res.answered / res.active_s : 0,
+           res.sent ? (self_cpu_s() - cpu0) / (double)res.sent * 1e6 : 0);
+    fflush(stdout);
     tr.has_traffic = 1;
+    tr.active_s = res.active_s;
     tr.offered_qps = rate;
     tr.queries = res.sent;
     tr.answered = res.answered;
@@ -530,6 +554,7 @@ static void dnsperf_phase(struct run *r, struct target *t)
         return;
     }
     tr.has_traffic = 1;
+    tr.active_s = res.run_s;
     tr.offered_qps = r->prof.dnsperf_qps;
     tr.queries = res.sent;
     tr.answered = res.noerror;
