@@ -94,6 +94,12 @@ static void write_header(FILE *f, const struct row_set *set)
             ": %zu rows, %zu of them ok and %zu failed. Input problems: "
             "%zu (listed at the end). Runs: %s. Project commit: %s.\n\n",
             set->n_rows, ok, set->n_rows - ok, set->n_problems, runs, commits);
+    if (set->n_superseded > 0)
+        fprintf(f,
+                "Left out: %zu rows of earlier runs (%s), each replaced by a "
+                "later run of the same system, workload, mode, accelerator "
+                "and machine; `ukreport --all-runs` pools every run.\n\n",
+                set->n_superseded, set->superseded);
     fputs("The paper is Bratterud, Walla, Haugerud, Engelstad, Begnum: "
           "\"IncludeOS: A minimal, resource efficient unikernel for cloud "
           "services\", IEEE CloudCom 2015, pp. 250-257, "
@@ -289,10 +295,17 @@ static void write_tests(FILE *f, const struct setup *setups, size_t n_setups,
                         const struct group_list *by_mode)
 {
     static const enum metric tested[] = {
-        M_CPU_TOTAL_PER_1K, M_CPU_GUEST_PER_1K,         M_CPU_HOST_PER_1K,
-        M_CPU_VCPU_PER_1K,  M_CPU_IO_PER_1K,            M_INSN_PER_QUERY,
-        M_CYCLES_PER_QUERY, M_LAT_P50_US,               M_LAT_P99_US,
-        M_ACHIEVED_QPS,     M_ENERGY_ATTR_MJ_PER_QUERY,
+        M_CPU_TOTAL_PER_1K,
+        M_CPU_GUEST_PER_1K,
+        M_CPU_HOST_PER_1K,
+        M_CPU_VCPU_PER_1K,
+        M_CPU_IO_PER_1K,
+        M_INSN_PER_QUERY,
+        M_CYCLES_PER_QUERY,
+        M_LAT_P50_US,
+        M_LAT_P99_US,
+        M_ACHIEVED_QPS,
+        M_ENERGY_ATTR_MJ_PER_QUERY,
     };
     char cell[256];
 

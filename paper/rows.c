@@ -305,6 +305,56 @@ int rows_load(struct row_set *set, const char *path)
     return rc;
 }
 
+static int same_series(const struct row *a, const struct row *b)
+{
+    static const enum row_text key[] = {ROW_SYSTEM, ROW_WORKLOAD, ROW_MODE,
+                                        ROW_ACCEL, ROW_MACHINE};
+
+    for (size_t i = 0; i < sizeof(key) / sizeof(key[0]); i++) {
+        if (strcmp(a->text[key[i]], b->text[key[i]]) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+void rows_keep_latest(struct row_set *set)
+{
+    unsigned char *drop = calloc(set->n_rows ? set->n_rows : 1, 1);
+    size_t kept = 0;
+
+    if (drop == NULL) {
+        fprintf(stderr, "ukreport: out of memory\n");
+        exit(1);
+    }
+    /* Decide first, then compact, so no comparison reads a freed row. */
+    for (size_t i = 0; i < set->n_rows; i++) {
+        for (size_t j = 0; j < set->n_rows && !drop[i]; j++) {
+            drop[i] = same_series(&set->rows[i], &set->rows[j]) &&
+                      strcmp(set->rows[j].text[ROW_RUN_ID],
+                             set->rows[i].text[ROW_RUN_ID]) > 0;
+        }
+    }
+    for (size_t i = 0; i < set->n_rows; i++) {
+        struct row *r = &set->rows[i];
+        if (!drop[i]) {
+            set->rows[kept++] = *r;
+            continue;
+        }
+        set->n_superseded++;
+        const char *run =
+            r->text[ROW_RUN_ID][0] ? r->text[ROW_RUN_ID] : "(no run_id)";
+        if (strstr(set->superseded, run) == NULL) {
+            size_t used = strlen(set->superseded);
+            snprintf(set->superseded + used, sizeof(set->superseded) - used,
+                     "%s%s", used ? "; " : "", run);
+        }
+        for (int t = 0; t < ROW_N_TEXT; t++)
+            free(r->text[t]);
+    }
+    set->n_rows = kept;
+    free(drop);
+}
+
 void rows_free(struct row_set *set)
 {
     for (size_t i = 0; i < set->n_rows; i++) {

@@ -94,6 +94,8 @@ struct row_set {
     size_t problems_cap;
     char **files;
     size_t n_files;
+    size_t n_superseded;   /* rows dropped by rows_keep_latest */
+    char superseded[1024]; /* their run ids, "; "-separated */
 };
 
 /* Column name of a text or numeric column. */
@@ -113,6 +115,16 @@ const char *row_num_method(enum row_num col);
  * workload, mode, status), after printing why.
  */
 int rows_load(struct row_set *set, const char *path);
+
+/*
+ * Drops every row whose run is older than the newest run with rows of the
+ * same system, workload, mode, accelerator and machine, so repeated
+ * `make bench` runs do not pool figures of different builds while runs
+ * that measured different systems still combine. Runs compare by run_id,
+ * which starts with the run's UTC start time. Counts the dropped rows and
+ * lists their runs in set->n_superseded and set->superseded.
+ */
+void rows_keep_latest(struct row_set *set);
 
 /* Frees everything set holds. */
 void rows_free(struct row_set *set);

@@ -3,7 +3,8 @@
  * data files and the reproduction report.
  *
  *   ukreport [--data-dir DIR] [--report FILE] [--html FILE]
- *            [--paper-figures FILE] [--plots-link PATH] RESULTS.csv...
+ *            [--paper-figures FILE] [--plots-link PATH] [--all-runs]
+ *            RESULTS.csv...
  */
 #include "csv.h"
 #include "md_html.h"
@@ -20,7 +21,7 @@ static void usage(FILE *f)
 {
     fputs("usage: ukreport [--data-dir DIR] [--report FILE] [--html FILE]\n"
           "                [--paper-figures FILE] [--plots-link PATH]\n"
-          "                RESULTS.csv...\n"
+          "                [--all-runs] RESULTS.csv...\n"
           "  --data-dir DIR        write the plot data files (FIGURE.csv,\n"
           "                        FIGURE.vars) into DIR, created if missing\n"
           "  --report FILE         write the Markdown report to FILE\n"
@@ -28,7 +29,11 @@ static void usage(FILE *f)
           "                        in the same folder as the Markdown\n"
           "  --paper-figures FILE  the paper's figures (needed by --report)\n"
           "  --plots-link PATH     the plot folder as the report links it\n"
-          "                        (default ../plots/out)\n",
+          "                        (default ../plots/out)\n"
+          "  --all-runs            pool the rows of every run; by default\n"
+          "                        only the newest run of each system,\n"
+          "                        workload, mode, accelerator and machine\n"
+          "                        counts\n",
           f);
 }
 
@@ -116,6 +121,7 @@ int main(int argc, char **argv)
     const char *html = NULL;
     const char *paper = NULL;
     const char *plots_link = "../plots/out";
+    int all_runs = 0;
     int i;
 
     for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -127,6 +133,10 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
+        }
+        if (strcmp(argv[i], "--all-runs") == 0) {
+            all_runs = 1;
+            continue;
         }
         if (strcmp(argv[i], "--data-dir") == 0)
             target = &data_dir;
@@ -166,6 +176,8 @@ int main(int argc, char **argv)
         if (rows_load(&set, argv[i]) < 0)
             rc = 1;
     }
+    if (rc == 0 && !all_runs)
+        rows_keep_latest(&set);
     if (rc == 0 && data_dir != NULL &&
         (make_dir(data_dir) < 0 || report_write_data(&set, data_dir) < 0))
         rc = 1;
@@ -176,10 +188,12 @@ int main(int argc, char **argv)
     if (rc == 0 && html != NULL && write_html(report, html) < 0)
         rc = 1;
     if (rc == 0)
-        fprintf(stderr, "ukreport: %zu rows read, %zu input problems%s%s%s%s\n",
-                set.n_rows, set.n_problems, data_dir ? "; data in " : "",
-                data_dir ? data_dir : "", report ? "; report " : "",
-                report ? report : "");
+        fprintf(stderr,
+                "ukreport: %zu rows used, %zu left out as superseded, %zu "
+                "input problems%s%s%s%s\n",
+                set.n_rows, set.n_superseded, set.n_problems,
+                data_dir ? "; data in " : "", data_dir ? data_dir : "",
+                report ? "; report " : "", report ? report : "");
     rows_free(&set);
     return rc;
 }

@@ -148,6 +148,29 @@ expect_line "$tmp/kvm.md" "| CPU time per 1000 queries, guest (s) | 0.021 ± 0.0
 [ -s "$out/fig4.png" ] || fail "KVM fig4.png missing"
 [ -s "$out/energy.png" ] || fail "KVM energy.png missing"
 
+# --- Two runs: the newer run of a system and mode replaces the older ---
+# Old run: unikernel 1.0 and 1.2 s, Linux guest 2.0 and 2.4 s per 1000
+# queries. A newer run measures only the unikernel: 3.0 and 3.4, mean 3.2.
+# The Linux guest keeps the old run's rows (mean 2.2).
+cat >"$tmp/two-runs.csv" <<'EOF'
+run_id,system,workload,mode,rep,status,accel,machine,queries,cpu_total_s,cpu_method
+20261204T160000Z-1,unikernel,dns,paper,1,ok,tcg,pc,1000,1.0,procstat
+20261204T160000Z-1,unikernel,dns,paper,2,ok,tcg,pc,1000,1.2,procstat
+20261204T160000Z-1,linux-guest,dns,paper,1,ok,tcg,pc,1000,2.0,procstat
+20261204T160000Z-1,linux-guest,dns,paper,2,ok,tcg,pc,1000,2.4,procstat
+20261204T170000Z-2,unikernel,dns,paper,1,ok,tcg,pc,1000,3.0,procstat
+20261204T170000Z-2,unikernel,dns,paper,2,ok,tcg,pc,1000,3.4,procstat
+EOF
+build/paper/ukreport --data-dir "$tmp/runs" "$tmp/two-runs.csv" \
+    2>"$tmp/runs.log" || fail "ukreport on two runs"
+expect_line "$tmp/runs/fig4.csv" '"unikernel dns (tcg/pc)",3.2,'
+expect_line "$tmp/runs/fig4.csv" '"linux-guest dns (tcg/pc)",2.2,'
+expect_line "$tmp/runs.log" "2 left out as superseded"
+# Pooled on request: 1.0, 1.2, 3.0, 3.4 average 2.15.
+build/paper/ukreport --all-runs --data-dir "$tmp/pooled" \
+    "$tmp/two-runs.csv" 2>/dev/null || fail "ukreport --all-runs"
+expect_line "$tmp/pooled/fig4.csv" '"unikernel dns (tcg/pc)",2.15,'
+
 # --- Bad input: a clear error, and the previous report is kept ---
 printf 'system,workload,mode\nunikernel,dns,paper\n' >"$tmp/bad.csv"
 cp "$tmp/kvm.md" "$tmp/kvm.md.before"
