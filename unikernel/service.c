@@ -4,6 +4,7 @@
 #include "console.h"
 #include "net.h"
 #include "service.h"
+#include "timer.h"
 #include "trap.h"
 #include "virtio_net.h"
 #include "workload.h"
@@ -35,10 +36,10 @@ void service_print_counters(void)
     uk_printf("%s\n", line);
     uk_printf("bench: frames in=%lu out=%lu rx_dropped=%lu tx_dropped=%lu "
               "tx_waits=%lu rx_rejected=%lu interrupts=%lu rx_kicks=%lu "
-              "tx_kicks=%lu unhandled_irqs=%lu\n",
+              "tx_kicks=%lu timer_writes=%lu unhandled_irqs=%lu\n",
               s->rx_frames, s->tx_frames, s->rx_dropped, s->tx_dropped,
               s->tx_waits, net_rx_rejected, s->interrupts, s->rx_kicks,
-              s->tx_kicks, trap_unhandled_count);
+              s->tx_kicks, timer_programmed, trap_unhandled_count);
 }
 
 /*

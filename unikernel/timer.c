@@ -23,10 +23,13 @@ const char *timer_mode = "none";
 static uint64_t lapic_per_ms; /* 0 in TSC-deadline mode */
 static uint64_t tsc_boot;
 static volatile int pit_fired;
+static uint64_t armed_tsc; /* TSC when the pending one-shot fires; 0: none */
+uint64_t timer_programmed;
 
 static void timer_lapic_irq(struct trap_frame *f)
 {
     (void)f;
+    armed_tsc = 0;
     lapic_write(LAPIC_EOI, 0);
 }
 
@@ -186,17 +189,37 @@ uint32_t timer_now_ms(void)
 
 void timer_arm_ms(uint32_t ms)
 {
+    uint64_t now = rdtsc();
+    uint64_t deadline = now + ms * timer_tsc_per_ms;
+
+    /*
+     * A pending interrupt due no later than this one will do: the loop
+     * arms again after it. Skipping the write saves an exit to the
+     * hypervisor on every pass of the main loop.
+     */
+    if (armed_tsc > now && armed_tsc <= deadline)
+        return;
+    timer_programmed++;
     if (lapic_per_ms == 0) {
-        wrmsr(MSR_TSC_DEADLINE, rdtsc() + ms * timer_tsc_per_ms);
+        wrmsr(MSR_TSC_DEADLINE, deadline);
+        armed_tsc = deadline;
         return;
     }
     uint64_t count = ms * lapic_per_ms;
-    lapic_write(LAPIC_TIMER_INITIAL,
-                count > 0xffffffffu ? 0xffffffffu : (uint32_t)count);
+    if (count > 0xffffffffu) {
+        count = 0xffffffffu;
+        deadline = now + count / lapic_per_ms * timer_tsc_per_ms;
+    }
+    lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)count);
+    armed_tsc = deadline;
 }
 
 void timer_disarm(void)
 {
+    if (armed_tsc == 0)
+        return;
+    armed_tsc = 0;
+    timer_programmed++;
     if (lapic_per_ms == 0)
         wrmsr(MSR_TSC_DEADLINE, 0);
     else

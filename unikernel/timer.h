@@ -21,15 +21,20 @@ int timer_init(void);
 /* Milliseconds since timer_init(), monotonic. */
 uint32_t timer_now_ms(void);
 
-/* Arms the one-shot timer to fire `ms` milliseconds from now (ms > 0). */
+/*
+ * Arms the one-shot timer to fire `ms` milliseconds from now (ms > 0),
+ * unless an interrupt already pending fires no later. Call with
+ * interrupts disabled.
+ */
 void timer_arm_ms(uint32_t ms);
 
-/* Cancels a pending one-shot timer. */
+/* Cancels a pending one-shot timer. Call with interrupts disabled. */
 void timer_disarm(void);
 
 /* TSC ticks per millisecond and how they were found, for the boot log. */
 extern uint64_t timer_tsc_per_ms;
 extern const char *timer_source;
-extern const char *timer_mode; /* "tsc-deadline" or "lapic-one-shot" */
+extern const char *timer_mode;    /* "tsc-deadline" or "lapic-one-shot" */
+extern uint64_t timer_programmed; /* writes to the timer hardware */
 
 #endif
