@@ -43,8 +43,8 @@
 #define INIT_SERVER "/server"
 #define INIT_PORT_FILE "/etc/bench-port"
 
-/* How long to wait for the NIC after its driver loaded: 2000 x 1 ms. */
-#define INIT_NIC_POLLS 2000
+/* How long to wait for the NIC after its driver loaded, in ms. */
+#define INIT_NIC_WAIT_MS 2000
 
 static struct modinfo_module modules[INIT_MODULES_MAX];
 static char module_paths[INIT_MODULES_MAX][sizeof(INIT_MODULE_DIR) + 256];
@@ -334,14 +334,17 @@ static long load_modules(void)
 /*
  * Finds the first network interface other than lo in /sys/class/net and
  * writes its name into ifname. The driver registers it while its module
- * loads, but a bus may probe asynchronously, so this polls for up to
- * INIT_NIC_POLLS ms. Returns 0, or -1 after printing what failed.
+ * loads, but a bus may probe asynchronously, so this polls every ms for up
+ * to INIT_NIC_WAIT_MS. Returns 0, or -1 after printing what failed.
  */
 static int find_nic(char ifname[IF_NAMESIZE])
 {
     const struct timespec one_ms = {0, 1000000};
+    double deadline = uptime_ms() + INIT_NIC_WAIT_MS;
 
-    for (int poll = 0; poll < INIT_NIC_POLLS; poll++) {
+    /* A sleep lasts at least a timer tick (4 ms at HZ=250), so the loop
+     * ends on the clock, not on a count of sleeps. */
+    for (;;) {
         DIR *dir = opendir("/sys/class/net");
         struct dirent *de;
 
@@ -362,12 +365,15 @@ static int find_nic(char ifname[IF_NAMESIZE])
             return 0;
         }
         closedir(dir);
+        double now = uptime_ms();
+        if (now < 0 || now >= deadline)
+            break;
         nanosleep(&one_ms, NULL);
     }
     fprintf(stderr,
-            "init: no network interface after %d ms; is a virtio-net "
+            "init: no network interface after %d ms: is a virtio-net "
             "device attached?\n",
-            INIT_NIC_POLLS);
+            INIT_NIC_WAIT_MS);
     return -1;
 }
 
