@@ -16,7 +16,8 @@
     .macro isr_stub v
     .balign 16
 isr_stub_\v:
-    .if !(\v == 8 || (\v >= 10 && \v <= 14) || \v == 17 || \v == 21 || \v == 29 || \v == 30)
+    .if !(\v == 8 || (\v >= 10 && \v <= 14) || \v == 17 || \v == 21 || \
+          \v == 29 || \v == 30)
     pushq $0
     .endif
     pushq $\v

@@ -358,9 +358,10 @@ int virtio_net_init(const char *cmdline, int acpi, uint8_t mac[6],
 
     /*
      * Step 4: features. MAC, and EVENT_IDX to skip notifications and
-     * interrupts that are not needed. No CSUM/GUEST_CSUM (lwIP checks and fills
-     * checksums itself, and frames flagged NEEDS_CSUM would reach it with
-     * a wrong checksum), no MRG_RXBUF (keeps the 10-byte header).
+     * interrupts that are not needed. No CSUM/GUEST_CSUM, because lwIP
+     * checks and fills checksums itself and frames flagged NEEDS_CSUM
+     * would reach it with a wrong checksum. No MRG_RXBUF, which keeps the
+     * header at 10 bytes.
      */
     uint32_t host = vio_get_features();
     uint32_t guest = host & (VIRTIO_NET_F_MAC | VIRTIO_RING_F_EVENT_IDX);
@@ -380,8 +381,10 @@ int virtio_net_init(const char *cmdline, int acpi, uint8_t mac[6],
     /* Device configuration: the MAC, when offered. */
     for (unsigned i = 0; i < 6; i++)
         mac[i] = (host & VIRTIO_NET_F_MAC) ? vio_config8(i) : 0;
-    if ((host & VIRTIO_NET_F_MAC) == 0)
-        mac[0] = 0x02, mac[5] = 0x01; /* locally administered */
+    if ((host & VIRTIO_NET_F_MAC) == 0) {
+        mac[0] = 0x02; /* a locally administered address */
+        mac[5] = 0x01;
+    }
 
     /* Fill the receive ring; transmit completions need no interrupt. */
     nic.rx_slots = (uint16_t)(rx_num / 2 < RX_SLOTS ? rx_num / 2 : RX_SLOTS);
