@@ -42,7 +42,7 @@ struct loadgen_result {
                               correct answer: the window of achieved_qps */
     double last_answer_t;  /* CLOCK_MONOTONIC of the last correct answer */
     double max_send_lag_s; /* worst delay of a send behind its schedule */
-    uint64_t late_sends;   /* sends more than 1 ms behind their schedule */
+    uint64_t late_sends;   /* sends late by over 1 ms and one interval */
     uint32_t *lat_us;      /* latency of each answered query, microseconds */
     size_t nlat;
 };
@@ -91,9 +91,10 @@ int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
 
 /*
  * Returns 1 when the generator kept its schedule: the sends took at most
- * 2% longer than planned and at most 1% of them left more than 1 ms late.
- * A single late send (the generator preempted once) does not fail it.
- * Else returns 0 with the figures in why[cap].
+ * 2% longer than planned and at most 1% of them were late (by over 1 ms
+ * and over one interval between sends). A single late send (the
+ * generator preempted once) does not fail it. Else returns 0 with the
+ * figures in why[cap].
  */
 int loadgen_held_rate(const struct loadgen_result *res, double rate_qps,
                       double duration_s, char *why, size_t cap);

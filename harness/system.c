@@ -517,19 +517,23 @@ static void control_send(const struct system *s, const char *cmd)
     close(fd);
 }
 
-/* Drains the native server's stdout (to EOF or for up to timeout_s). */
+/*
+ * Appends the native server's stdout to s->native_out until EOF, or for up
+ * to timeout_s (0: only what is already there).
+ */
 static void drain_native(struct system *s, double timeout_s)
 {
     double deadline = system_now() + timeout_s;
 
-    while (s->ready_fd >= 0 && system_now() < deadline) {
+    while (s->ready_fd >= 0) {
         struct pollfd p = {.fd = s->ready_fd, .events = POLLIN};
         size_t room = sizeof(s->native_out) - 1 - s->native_out_len;
+        double left = deadline - system_now();
         char buf[512];
         ssize_t n;
 
-        if (poll(&p, 1, 100) <= 0)
-            continue;
+        if (poll(&p, 1, left > 0 ? (int)(left * 1000) + 1 : 0) <= 0)
+            break;
         n = read(s->ready_fd, buf, sizeof(buf));
         if (n <= 0)
             break;
@@ -713,7 +717,7 @@ int system_stop(struct system *s, double timeout_s, int *status, char *counters,
     return 0;
 }
 
-void system_log_tail(const struct system *s, int lines, char *buf, size_t cap)
+void system_log_tail(struct system *s, int lines, char *buf, size_t cap)
 {
     char *owned = NULL;
     const char *text;
@@ -735,6 +739,7 @@ void system_log_tail(const struct system *s, int lines, char *buf, size_t cap)
         }
         text = owned ? owned : "";
     } else {
+        drain_native(s, 0);
         text = s->native_out;
         len = s->native_out_len;
     }

@@ -112,7 +112,7 @@ int system_alive(struct system *s);
  * Copies the last `lines` lines of the serial log (native: stdout) into
  * buf[cap], with newlines replaced by " | " so the text fits a CSV field.
  */
-void system_log_tail(const struct system *s, int lines, char *buf, size_t cap);
+void system_log_tail(struct system *s, int lines, char *buf, size_t cap);
 
 /* Size in bytes of the booted image plus initramfs, or 0 if unknown. */
 uint64_t system_image_bytes(const struct system *s);

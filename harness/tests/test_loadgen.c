@@ -196,5 +196,5 @@ Test(loadgen_rate, schedule_check_flags_lag)
     r.send_s = 1.0;
     r.late_sends = 11; /* 1.1% of the sends late */
     cr_expect_eq(loadgen_held_rate(&r, 1000, 1.0, why, sizeof(why)), 0);
-    cr_expect(strstr(why, "11 of 1000") != NULL, "why: %s", why);
+    cr_expect(strstr(why, "11 of 1000 sends late") != NULL, "why: %s", why);
 }

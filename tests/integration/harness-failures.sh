@@ -1,0 +1,99 @@
+#!/bin/sh
+# A system that stops answering, and one that exits, must each become
+# failed rows carrying the reason and the system's last output, while the
+# run goes on and stops every child. Stand-in "native servers" (shell
+# scripts in a temporary build folder) print the ready line and then hang
+# or exit, so the test needs no guest.
+set -u
+cd "$(dirname "$0")/../.."
+
+ukbench=build/harness/ukbench
+if [ ! -x "$ukbench" ]; then
+    echo "harness-failures: $ukbench missing: run make -C harness first"
+    exit 77
+fi
+
+tmp=$(mktemp -d /tmp/ukbench-failures-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/build/linux-baseline"
+server="$tmp/build/linux-baseline/server-dns"
+
+run_case() {
+    name=$1
+    "$ukbench" run --profile tiny --accel tcg --systems linux-native \
+        --build-dir "$tmp/build" --out "$tmp/$name" --reps 1 --queries 3 \
+        --rates 20 --rate-seconds 0.5 --no-dnsperf >"$tmp/$name.log" 2>&1
+    rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "harness-failures: $name: ukbench run exited $rc"
+        cat "$tmp/$name.log"
+        exit 1
+    fi
+}
+
+# Returns "status|failure" of the first row with the given mode.
+row() {
+    perl -e '
+        my ($file, $mode) = @ARGV;
+        open my $fh, "<", $file or die "$file: $!";
+        my @cols = split /,/, scalar <$fh>;
+        chomp @cols;
+        while (my $line = <$fh>) {
+            my @f;
+            while ($line =~ /\G(?:"((?:[^"]|"")*)"|([^,\n]*))(,|\n|$)/g) {
+                my $v = defined $1 ? $1 : $2;
+                $v =~ s/""/"/g if defined $1;
+                push @f, $v;
+                last if $3 ne ",";
+            }
+            my %r;
+            @r{@cols} = @f;
+            if ($r{mode} eq $mode) {
+                print "$r{status}|$r{failure}\n";
+                exit 0;
+            }
+        }
+        print "missing|\n";
+    ' "$1" "$2"
+}
+
+expect() {
+    got=$(row "$1" "$2")
+    case $got in
+    $3) ;;
+    *)
+        echo "harness-failures: $2 row: expected \"$3\", got \"$got\""
+        exit 1
+        ;;
+    esac
+}
+
+# 1. Ready, then silent: every lookup times out.
+cat >"$server" <<'SCRIPT'
+#!/bin/sh
+echo "bench: ready workload=dns (stand-in that never answers)"
+exec sleep 60
+SCRIPT
+chmod +x "$server"
+run_case hung
+expect "$tmp/hung/tiny.csv" boot "ok|"
+expect "$tmp/hung/tiny.csv" paper "failed|no query of 3 answered*never answers*"
+
+# 2. Ready, then gone: the paper phase finds the process exited.
+cat >"$server" <<'SCRIPT'
+#!/bin/sh
+echo "bench: ready workload=dns (stand-in that exits)"
+echo "stand-in: exiting with status 3"
+sleep 1
+exit 3
+SCRIPT
+chmod +x "$server"
+run_case crashed
+expect "$tmp/crashed/tiny.csv" paper "failed|*exited during the phase (status 3)*exiting with status 3*"
+
+# 3. No stand-in left running.
+if pgrep -f "$tmp/build" >/dev/null; then
+    echo "harness-failures: a stand-in server outlived ukbench"
+    exit 1
+fi
+echo "harness-failures: hung and exited systems became failed rows"
