@@ -75,8 +75,9 @@ int modinfo_is_builtin(const char *builtin, size_t len, const char *name);
  * Computes a load order for mods[0..n): every module comes after all the
  * modules of the set it depends on. A dependency outside the set must be
  * built in according to `builtin` (modules.builtin text, may be NULL when
- * len is 0). Modules without a mutual dependency keep their order in mods,
- * so the result is deterministic. On success writes n indexes into order
+ * len is 0). The order is a depth-first walk that visits mods in array
+ * order and each module's dependencies in depends= order, so the same input
+ * gives the same order. On success writes n indexes into order
  * and returns 0. Returns -1 with a reason in err on a dependency that is
  * neither in the set nor built in, on a cycle, on a duplicate name, or
  * when n exceeds MODINFO_MODULES_MAX.

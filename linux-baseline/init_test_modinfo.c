@@ -371,7 +371,8 @@ Test(modinfo_sort, virtio_net_set)
                  position(mods, order, 9, "virtio_pci"));
     cr_assert_lt(position(mods, order, 9, "virtio_mmio"),
                  position(mods, order, 9, "virtio_net"),
-                 "independent modules keep their listed order");
+                 "virtio_mmio, listed first and needing nothing of "
+                 "virtio_net, loads first");
 }
 
 Test(modinfo_sort, every_module_once)
