@@ -18,6 +18,7 @@
 
 #include "calibrate.h"
 #include "interrupt.h"
+#include "netns.h"
 
 int boot_make_work_dir(char *buf, size_t cap, char *err, size_t errlen)
 {
@@ -102,6 +103,7 @@ static int run_command(char **cmd, const struct system *s, int *status)
     if (pid == 0) {
         setenv("UKBENCH_PORT", port, 1);
         setenv("UKBENCH_CONTROL_PORT", control, 1);
+        setenv("UKBENCH_ADDR", s->addr, 1);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGPIPE, SIG_DFL);
@@ -139,6 +141,7 @@ static void hold(struct system *s)
 
 static int boot_system(const struct boot_options *o, const char *work_dir)
 {
+    char tap[32], guest_ip[32], gateway[32];
     struct system_config cfg;
     struct calibration cal;
     struct insn_counter ic;
@@ -164,6 +167,12 @@ static int boot_system(const struct boot_options *o, const char *work_dir)
     cfg.port = o->port;
     cfg.timeout_s = o->c.timeout_s;
     cfg.qemu = o->c.qemu;
+    if (o->c.net == QEMU_NET_TAP) {
+        netns_tap_names(0, tap, guest_ip, gateway, sizeof(tap));
+        cfg.tap_ifname = tap;
+        cfg.guest_ip = guest_ip;
+        cfg.gateway = gateway;
+    }
     if (o->system != SYSTEM_LINUX_NATIVE) {
         calibrate_resolve(&cal, &o->c, work_dir);
         cfg.accel = cal.chosen;
@@ -186,8 +195,11 @@ static int boot_system(const struct boot_options *o, const char *work_dir)
     if (counting && insn_loaded(&ic))
         snprintf(insn_text, sizeof(insn_text), "%llu",
                  (unsigned long long)insn_read(&ic));
-    printf("ready port=%u control=%u pid=%d boot_s=%.3f guest_insn=%s\n",
-           s.port, s.control_port, (int)s.pid, s.boot_s, insn_text);
+    /* addr= only with tap: user networking is always 127.0.0.1. */
+    printf("ready port=%u control=%u pid=%d boot_s=%.3f guest_insn=%s%s%s\n",
+           s.port, s.control_port, (int)s.pid, s.boot_s, insn_text,
+           o->c.net == QEMU_NET_TAP ? " addr=" : "",
+           o->c.net == QEMU_NET_TAP ? s.addr : "");
     fflush(stdout);
 
     if (o->cmd) {
@@ -226,6 +238,7 @@ static int boot_system(const struct boot_options *o, const char *work_dir)
 int boot_main(int argc, char **argv)
 {
     struct boot_options o;
+    struct netns ns;
     char work_dir[PATH_MAX];
     char err[512];
     int rc = options_parse_boot(argc, argv, &o, err, sizeof(err));
@@ -243,7 +256,18 @@ int boot_main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    if (o.c.net == QEMU_NET_TAP) {
+        if (netns_create(&ns, err, sizeof(err)) < 0 ||
+            netns_add_tap(&ns, 0, err, sizeof(err)) < 0) {
+            fprintf(stderr, "ukbench boot: %s\n", err);
+            netns_destroy(&ns);
+            boot_remove_work_dir(work_dir);
+            return 1;
+        }
+    }
     rc = boot_system(&o, work_dir);
+    if (o.c.net == QEMU_NET_TAP)
+        netns_destroy(&ns);
     boot_remove_work_dir(work_dir);
     return rc;
 }

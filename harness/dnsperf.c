@@ -191,15 +191,17 @@ static char *read_file(const char *path)
     return buf;
 }
 
-int dnsperf_run(unsigned port, double rate_qps, double duration_s,
-                double timeout_s, const char *query_file, const char *log_path,
-                struct dnsperf_result *out, char *err, size_t errlen)
+int dnsperf_run(const char *addr, unsigned port, double rate_qps,
+                double duration_s, double timeout_s, const char *query_file,
+                const char *log_path, struct dnsperf_result *out, char *err,
+                size_t errlen)
 {
     char p[16], q[32], l[32], t[32];
-    char *argv[] = {
-        "dnsperf", "-v", "-s", "127.0.0.1", "-p", p, "-d", (char *)query_file,
-        "-l",      l,    "-Q", q,           "-t", t, "-q", "1000",
-        NULL};
+    char *argv[] = {"dnsperf", "-v", "-s", (char *)addr,
+                    "-p",      p,    "-d", (char *)query_file,
+                    "-l",      l,    "-Q", q,
+                    "-t",      t,    "-q", "1000",
+                    NULL};
     char *text;
     int status;
     pid_t pid;

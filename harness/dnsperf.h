@@ -38,14 +38,15 @@ int dnsperf_parse(const char *text, struct dnsperf_result *out, char *err,
                   size_t errlen);
 
 /*
- * Runs dnsperf -v against 127.0.0.1:port at rate_qps for duration_s with
+ * Runs dnsperf -v against addr:port at rate_qps for duration_s with
  * the query file, a timeout of timeout_s per query, its output saved to
  * log_path, and parses it. Returns 0, or -1 with the reason in err
  * (dnsperf missing: install Debian package dnsperf).
  */
-int dnsperf_run(unsigned port, double rate_qps, double duration_s,
-                double timeout_s, const char *query_file, const char *log_path,
-                struct dnsperf_result *out, char *err, size_t errlen);
+int dnsperf_run(const char *addr, unsigned port, double rate_qps,
+                double duration_s, double timeout_s, const char *query_file,
+                const char *log_path, struct dnsperf_result *out, char *err,
+                size_t errlen);
 
 /* Frees out->lat_us. */
 void dnsperf_result_free(struct dnsperf_result *out);

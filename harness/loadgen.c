@@ -1,5 +1,5 @@
 /*
- * The load generator. One connected UDP socket to 127.0.0.1:port, so only
+ * The load generator. One connected UDP socket to addr:port, so only
  * datagrams from the server arrive on it. Latency runs from just before
  * send() to just after recv() of the checked answer.
  */
@@ -211,7 +211,8 @@ static int64_t match_index(const struct loadgen_config *cfg,
     }
 }
 
-static int open_socket(unsigned port, char *err, size_t errlen)
+static int open_socket(const char *addr, unsigned port, char *err,
+                       size_t errlen)
 {
     struct sockaddr_in a = {0};
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -224,10 +225,14 @@ static int open_socket(unsigned port, char *err, size_t errlen)
     /* A deep receive queue: answers must not drop on the client side. */
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
+        snprintf(err, errlen, "loadgen: %s: not an IPv4 address", addr);
+        close(fd);
+        return -1;
+    }
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        snprintf(err, errlen, "loadgen: 127.0.0.1:%u: connect failed: %s", port,
+        snprintf(err, errlen, "loadgen: %s:%u: connect failed: %s", addr, port,
                  strerror(errno));
         close(fd);
         return -1;
@@ -265,7 +270,8 @@ int loadgen_sequential(const struct loadgen_config *cfg, uint64_t n,
 
     if (init_result(res, n, err, errlen) < 0)
         return -1;
-    fd = open_socket(cfg->port, err, errlen);
+    fd = open_socket(cfg->addr ? cfg->addr : "127.0.0.1", cfg->port, err,
+                     errlen);
     if (fd < 0)
         return -1;
     start = now_s();
@@ -456,7 +462,8 @@ int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
         free(answered);
         return -1;
     }
-    fd = open_socket(cfg->port, err, errlen);
+    fd = open_socket(cfg->addr ? cfg->addr : "127.0.0.1", cfg->port, err,
+                     errlen);
     if (fd < 0) {
         free(sent_at);
         free(answered);

@@ -22,7 +22,8 @@ enum loadgen_workload { LOADGEN_DNS, LOADGEN_ECHO };
 
 struct loadgen_config {
     enum loadgen_workload workload;
-    unsigned port;            /* UDP port on 127.0.0.1 */
+    const char *addr;         /* IPv4 address of the server, NULL: 127.0.0.1 */
+    unsigned port;            /* UDP port at addr */
     double timeout_s;         /* per query: later answers count as lost */
     unsigned first_name;      /* index of the first server<i> name to ask */
     unsigned max_lost_in_row; /* sequential: give up after this many

@@ -321,10 +321,6 @@ int options_parse_boot(int argc, char **argv, struct boot_options *o, char *err,
         }
         o->cmd = argv + optind;
     }
-    if (o->c.net == QEMU_NET_TAP) {
-        snprintf(err, errlen, "--net tap: not implemented yet: use --net user");
-        return -1;
-    }
     return 0;
 }
 
@@ -507,10 +503,6 @@ int options_parse_run(int argc, char **argv, struct run_options *o, char *err,
         snprintf(err, errlen,
                  "unexpected argument \"%s\": see `ukbench run --help`",
                  argv[optind]);
-        return -1;
-    }
-    if (o->c.net == QEMU_NET_TAP) {
-        snprintf(err, errlen, "--net tap: not implemented yet: use --net user");
         return -1;
     }
     return 0;

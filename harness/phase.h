@@ -52,6 +52,9 @@ struct target {
     struct perfctr pc;
     int pc_open;
     char work_dir[4096];
+    char tap[32];        /* --net tap: device, "" for user networking */
+    char guest_ip[32];   /* --net tap: the guest's address */
+    char gateway[32];    /* --net tap: the host side of the tap */
     unsigned min_mem_mb; /* 0: not searched */
     /* Totals for the summary table. */
     int paper_reps;

@@ -22,6 +22,7 @@
 #include "dnsperf.h"
 #include "interrupt.h"
 #include "loadgen.h"
+#include "netns.h"
 #include "options.h"
 #include "phase.h"
 
@@ -66,6 +67,8 @@ struct run {
     int tty;
     double t_start;
     int steps_done, steps_total;
+    struct netns ns; /* --net tap */
+    int netns_on;
 };
 
 /* ---- progress --------------------------------------------------------- */
@@ -250,6 +253,23 @@ static void fill_system_config(const struct run *r, const struct target *t,
     cfg->mem_mb = r->o.c.mem_mb;
     cfg->timeout_s = r->o.c.timeout_s;
     cfg->qemu = r->o.c.qemu;
+    if (t->tap[0]) {
+        cfg->tap_ifname = t->tap;
+        cfg->guest_ip = t->guest_ip;
+        cfg->gateway = t->gateway;
+    }
+}
+
+/* Gives t tap device number k in the run's namespace (--net tap). */
+static int give_tap(struct run *r, struct target *t, int k, char *err,
+                    size_t errlen)
+{
+    if (r->o.c.net != QEMU_NET_TAP || t->kind == SYSTEM_LINUX_NATIVE)
+        return 0;
+    if (netns_add_tap(&r->ns, k, err, errlen) < 0)
+        return -1;
+    netns_tap_names(k, t->tap, t->guest_ip, t->gateway, sizeof(t->tap));
+    return 0;
 }
 
 /*
@@ -267,6 +287,10 @@ static void measure_empty_qemu(struct run *r)
 
     snprintf(empty.work_dir, sizeof(empty.work_dir), "%s/empty-qemu",
              r->run_dir);
+    if (give_tap(r, &empty, MAX_TARGETS, err, sizeof(err)) < 0) {
+        fprintf(stderr, "run: empty QEMU baseline: %s\n", err);
+        return;
+    }
     if (make_dir(empty.work_dir, err, sizeof(err)) < 0)
         return;
     fill_system_config(r, &empty, &cfg);
@@ -358,6 +382,7 @@ static void loadgen_config_for(const struct run *r, const struct target *t,
     memset(lc, 0, sizeof(*lc));
     lc->workload =
         strcmp(r->o.workload, "echo") == 0 ? LOADGEN_ECHO : LOADGEN_DNS;
+    lc->addr = t->sys.addr;
     lc->port = t->sys.port;
     lc->timeout_s = r->prof.query_timeout_s;
     lc->max_lost_in_row = 20;
@@ -547,9 +572,9 @@ static void dnsperf_phase(struct run *r, struct target *t)
         return;
     }
     phase_begin(&r->rc, t, &p);
-    if (dnsperf_run(t->sys.port, r->prof.dnsperf_qps, r->prof.dnsperf_s,
-                    r->prof.query_timeout_s, qfile, log, &res, err,
-                    sizeof(err)) < 0) {
+    if (dnsperf_run(t->sys.addr, t->sys.port, r->prof.dnsperf_qps,
+                    r->prof.dnsperf_s, r->prof.query_timeout_s, qfile, log,
+                    &res, err, sizeof(err)) < 0) {
         phase_end(&r->rc, t, &p, "dnsperf", 1, NULL, err);
         return;
     }
@@ -707,6 +732,14 @@ static int setup(struct run *r, char *err, size_t errlen)
     rc->accel = rc->cal.chosen;
     if (r->o.c.accel == ACCEL_AUTO && rc->cal.reason[0])
         fprintf(stderr, "run: using TCG: %s\n", rc->cal.reason);
+    if (r->o.c.net == QEMU_NET_TAP) {
+        if (netns_create(&r->ns, err, errlen) < 0)
+            return -1;
+        r->netns_on = 1;
+        for (int i = 0; i < r->ntargets; i++)
+            if (give_tap(r, &r->targets[i], i, err, errlen) < 0)
+                return -1;
+    }
     rc->rapl_open = rapl_open(&rc->rapl, NULL, rerr, sizeof(rerr)) == 0;
     if (rc->rapl_open && rc->rapl.source == RAPL_NONE)
         fprintf(stderr, "run: energy: %s\n", rc->rapl.reason);
@@ -799,6 +832,8 @@ int run_main(int argc, char **argv)
     r->t_start = system_now();
     if (setup(r, err, sizeof(err)) < 0) {
         fprintf(stderr, "ukbench run: %s\n", err);
+        if (r->netns_on)
+            netns_destroy(&r->ns);
         free(r);
         return 1;
     }
@@ -812,6 +847,8 @@ int run_main(int argc, char **argv)
         stop_target(&r->targets[i], 1);
     if (r->rc.rapl_open)
         rapl_close(&r->rc.rapl);
+    if (r->netns_on)
+        netns_destroy(&r->ns);
     if (stop_requested()) {
         fprintf(stderr,
                 "run: interrupted; every system stopped, %d rows "

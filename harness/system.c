@@ -27,10 +27,6 @@
 #include "emptyvm.h"
 #include "qmp.h"
 
-#define GUEST_NET_KEYS                                                         \
-    "ukb.ip=" BENCH_GUEST_IP " ukb.mask=" BENCH_GUEST_NETMASK                  \
-    " ukb.gw=" BENCH_GUEST_GATEWAY
-
 static const char *const kind_names[] = {
     [SYSTEM_UNIKERNEL] = "unikernel",
     [SYSTEM_LINUX_GUEST] = "linux-guest",
@@ -176,19 +172,24 @@ static int locate_image(struct system *s, char *err, size_t errlen)
 /* Builds the guest kernel command line: the Linux guest's own, then keys. */
 static char *guest_append(const struct system *s, char *err, size_t errlen)
 {
+    const struct system_config *c = &s->cfg;
     char path[PATH_MAX];
+    char keys[160];
     char *base;
     char *out;
 
-    if (s->cfg.kind == SYSTEM_EMPTY_QEMU)
+    if (c->kind == SYSTEM_EMPTY_QEMU)
         return strdup("");
-    if (s->cfg.kind != SYSTEM_LINUX_GUEST)
-        return strdup(GUEST_NET_KEYS);
-    snprintf(path, sizeof(path), "%s/linux-guest/cmdline", s->cfg.build_dir);
+    snprintf(keys, sizeof(keys), "ukb.ip=%s ukb.mask=%s ukb.gw=%s",
+             c->guest_ip ? c->guest_ip : BENCH_GUEST_IP, BENCH_GUEST_NETMASK,
+             c->gateway ? c->gateway : BENCH_GUEST_GATEWAY);
+    if (c->kind != SYSTEM_LINUX_GUEST)
+        return strdup(keys);
+    snprintf(path, sizeof(path), "%s/linux-guest/cmdline", c->build_dir);
     base = read_text(path, err, errlen);
     if (!base)
         return NULL;
-    if (asprintf(&out, "%s %s", base, GUEST_NET_KEYS) < 0)
+    if (asprintf(&out, "%s %s", base, keys) < 0)
         out = NULL;
     free(base);
     return out;
@@ -270,6 +271,7 @@ static int start_qemu(struct system *s, int pipe_w, char *err, size_t errlen)
     q.debugcon_fd = pipe_w;
     q.qmp = s->qmp_path;
     q.net = s->cfg.net;
+    q.tap_ifname = s->cfg.tap_ifname;
     q.host_port = s->port;
     q.guest_port =
         strcmp(s->cfg.workload, "echo") == 0 ? BENCH_ECHO_PORT : BENCH_DNS_PORT;
@@ -383,10 +385,20 @@ int system_start(struct system *s, const struct system_config *cfg, char *err,
     if (locate_image(s, err, errlen) < 0)
         return -1;
 
-    s->port = cfg->port ? cfg->port : system_free_udp_port(err, errlen);
-    s->control_port = system_free_udp_port(err, errlen);
-    if (s->port == 0 || s->control_port == 0)
-        return -1;
+    snprintf(s->addr, sizeof(s->addr), "127.0.0.1");
+    if (cfg->net == QEMU_NET_TAP && is_qemu(s)) {
+        /* The guest is reached directly on its own address and ports. */
+        snprintf(s->addr, sizeof(s->addr), "%s",
+                 cfg->guest_ip ? cfg->guest_ip : BENCH_GUEST_IP);
+        s->port = strcmp(cfg->workload, "echo") == 0 ? BENCH_ECHO_PORT
+                                                     : BENCH_DNS_PORT;
+        s->control_port = BENCH_CONTROL_PORT;
+    } else {
+        s->port = cfg->port ? cfg->port : system_free_udp_port(err, errlen);
+        s->control_port = system_free_udp_port(err, errlen);
+        if (s->port == 0 || s->control_port == 0)
+            return -1;
+    }
     if (pipe2(fds, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "system: ready pipe: pipe2 failed: %s",
                  strerror(errno));
@@ -462,10 +474,10 @@ int system_control(struct system *s, const char *cmd, char *reply, size_t cap,
         return -1;
     }
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, s->addr, &a.sin_addr);
     a.sin_port = htons((uint16_t)s->control_port);
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        snprintf(err, errlen, "system: 127.0.0.1:%u: connect failed: %s",
+        snprintf(err, errlen, "system: %s:%u: connect failed: %s", s->addr,
                  s->control_port, strerror(errno));
         close(fd);
         return -1;
@@ -476,7 +488,7 @@ int system_control(struct system *s, const char *cmd, char *reply, size_t cap,
         ssize_t n;
 
         if (send(fd, cmd, strlen(cmd), 0) < 0 && errno != ECONNREFUSED) {
-            snprintf(err, errlen, "system: 127.0.0.1:%u: send failed: %s",
+            snprintf(err, errlen, "system: %s:%u: send failed: %s", s->addr,
                      s->control_port, strerror(errno));
             break;
         }
@@ -493,9 +505,9 @@ int system_control(struct system *s, const char *cmd, char *reply, size_t cap,
     }
     if (system_now() >= deadline)
         snprintf(err, errlen,
-                 "system: control port 127.0.0.1:%u: no reply to \"%s\" "
+                 "system: control port %s:%u: no reply to \"%s\" "
                  "within %.1f s",
-                 s->control_port, cmd, timeout_s);
+                 s->addr, s->control_port, cmd, timeout_s);
     close(fd);
     return -1;
 }
@@ -509,7 +521,7 @@ static void control_send(const struct system *s, const char *cmd)
     if (fd < 0)
         return;
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, s->addr, &a.sin_addr);
     a.sin_port = htons((uint16_t)s->control_port);
     if (sendto(fd, cmd, strlen(cmd), 0, (struct sockaddr *)&a, sizeof(a)) < 0) {
         /* The exit wait reports the outcome; a lost datagram is resent. */

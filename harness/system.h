@@ -30,12 +30,15 @@ struct system_config {
     enum qemu_accel accel;
     enum qemu_net net;
     unsigned mem_mb;
-    unsigned port;        /* host port of the service, 0: pick a free one */
-    double timeout_s;     /* boot-to-ready limit */
-    const char *plugin;   /* TCG plugin .so path, NULL: none */
-    const char *qemu;     /* QEMU binary, NULL: from PATH */
-    uint32_t empty_loops; /* SYSTEM_EMPTY_QEMU: guest loop, 0: halt */
-    const char *cpu;      /* QEMU -cpu model, NULL: "max" */
+    unsigned port;          /* host port of the service, 0: pick a free one */
+    double timeout_s;       /* boot-to-ready limit */
+    const char *plugin;     /* TCG plugin .so path, NULL: none */
+    const char *qemu;       /* QEMU binary, NULL: from PATH */
+    uint32_t empty_loops;   /* SYSTEM_EMPTY_QEMU: guest loop, 0: halt */
+    const char *cpu;        /* QEMU -cpu model, NULL: "max" */
+    const char *tap_ifname; /* --net tap: the tap device in the namespace */
+    const char *guest_ip;   /* ukb.ip, NULL: BENCH_GUEST_IP */
+    const char *gateway;    /* ukb.gw and the host side, NULL: default */
 };
 
 /* A running system. Fields are read-only for callers. */
@@ -43,7 +46,8 @@ struct system {
     struct system_config cfg;
     pid_t pid;             /* QEMU or the native server */
     unsigned port;         /* 127.0.0.1 port of the service */
-    unsigned control_port; /* 127.0.0.1 port of the control channel */
+    unsigned control_port; /* port of the control channel at addr */
+    char addr[32];         /* IPv4 address of service and control port */
     int ready_fd;          /* debugcon pipe or native stdout, -1 closed */
     int exited;            /* the child was reaped */
     int wait_status;       /* its wait status when exited */

@@ -117,14 +117,18 @@ Test(options_boot, unknown_option_and_stray_argument)
     expect_mentions(boot_error(stray, ARGC(stray)), "dig", "after --");
 }
 
-Test(options_boot, tap_not_implemented)
+Test(options_boot, net_values)
 {
     char *tap[] = {"boot", "--system", "unikernel", "--workload",
                    "dns",  "--net",    "tap",       NULL};
     char *bad[] = {"boot", "--system", "unikernel", "--workload",
                    "dns",  "--net",    "bridge",    NULL};
+    struct boot_options o;
+    char err[256];
 
-    expect_mentions(boot_error(tap, ARGC(tap)), "--net tap", "not implemented");
+    cr_expect_eq(options_parse_boot(ARGC(tap), tap, &o, err, sizeof(err)), 0,
+                 "%s", err);
+    cr_expect_eq(o.c.net, QEMU_NET_TAP);
     expect_mentions(boot_error(bad, ARGC(bad)), "--net", "user or tap");
 }
 
