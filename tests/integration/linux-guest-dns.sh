@@ -60,8 +60,8 @@ if [ "${1:-}" = --checks ]; then
     # Up to 3 tries: right after the burst, one run in about ten on
     # -M microvm left the first query unanswered for 3 s. The check is that
     # the service survives, not that no datagram is lost.
-    a=$(dig +time=3 +tries=3 -p "$port" @127.0.0.1 +short server7.local.org A) ||
-        fail "no answer after garbage"
+    a=$(dig +time=3 +tries=3 -p "$port" @127.0.0.1 +short \
+        server7.local.org A) || fail "no answer after garbage"
     [ "$a" = 10.0.0.7 ] || fail "after garbage: server7 A: got '$a'"
 
     if [ "${UKB_SEQ:-0}" = 1 ]; then

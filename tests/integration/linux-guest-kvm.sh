@@ -17,10 +17,14 @@ fi
 cal=$("$UKBENCH" calibrate 2>&1)
 rc=$?
 echo "$cal"
-[ "$rc" -eq 0 ] || { echo "linux-guest-kvm: FAIL: ukbench calibrate exited $rc"; exit 1; }
+if [ "$rc" -ne 0 ]; then
+    echo "linux-guest-kvm: FAIL: ukbench calibrate exited $rc"
+    exit 1
+fi
 if ! echo "$cal" | grep -q '^--accel auto picks: kvm'; then
     why=$(echo "$cal" | sed -n 's/^why not kvm: //p' | cut -c1-200)
-    echo "linux-guest-kvm: skipped: KVM not usable at hardware speed: ${why:-see above}"
+    echo "linux-guest-kvm: skipped: KVM not usable at hardware speed:" \
+        "${why:-see above}"
     exit 77
 fi
 exec sh tests/integration/linux-guest-dns.sh --accel kvm
