@@ -57,12 +57,14 @@ if [ "${1:-}" = --checks ]; then
     fi
 
     $CLIENT garbage "$port" "$GARBAGE" 11 >/dev/null || fail "garbage burst"
-    # Up to 3 tries: right after the burst, one run in about ten on
-    # -M microvm left the first query unanswered for 3 s. The check is that
-    # the service survives, not that no datagram is lost.
+    # Up to 3 tries, because the check is that the service survives.
+    # NOTE: right after the burst, about one run in five leaves the first
+    # query unanswered for 3 s (seen on pc and microvm); where that query
+    # or its reply is lost is not known. dig prints a line per timeout.
     a=$(dig +time=3 +tries=3 -p "$port" @127.0.0.1 +short \
         server7.local.org A) || fail "no answer after garbage"
-    [ "$a" = 10.0.0.7 ] || fail "after garbage: server7 A: got '$a'"
+    echo "$a" | grep -qx 10.0.0.7 ||
+        fail "after garbage: server7 A: got '$a'"
 
     if [ "${UKB_SEQ:-0}" = 1 ]; then
         $CLIENT text "$control" stats >"$CHECKS_DIR/before" ||
