@@ -1,8 +1,9 @@
 /*
- * `ukbench run`: boots every system of the profile, then measures, in
- * this order: boot, idle, paper-mode repetitions (alternating the systems
- * rep by rep, as the IncludeOS paper did), an open-loop rate sweep and a
- * dnsperf run, writing one CSV row per phase; then prints a summary.
+ * `ukbench run`: boots every system of the profile and measures boot,
+ * idle, paper-mode repetitions, an open-loop rate sweep and a dnsperf run,
+ * in that order. The paper-mode repetitions alternate the systems rep by
+ * rep, as the IncludeOS paper did. Each phase becomes one CSV row, and a
+ * summary table ends the run.
  */
 #define _GNU_SOURCE
 #include "run.h"

@@ -1,6 +1,6 @@
 /*
  * options: every bad option is rejected with a message that names the
- * option and says what to give instead.
+ * option and states what to give instead.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -164,7 +164,7 @@ Test(qemu_cmd, optional_parts_left_out)
     cr_expect_eq(find(argv, "-initrd"), -1);
     cr_expect_eq(find(argv, "-plugin"), -1);
     cr_expect_str_eq(value_of(argv, "-serial"), "null");
-    /* The exit device is always there: the status tells a clean stop. */
+    /* The exit device is always there: its exit status marks a clean stop. */
     cr_expect_neq(find(argv, "isa-debug-exit,iobase=0xf4,iosize=0x04"), -1);
     qemu_cmd_free(argv);
 }

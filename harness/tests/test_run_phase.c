@@ -56,7 +56,7 @@ static void init_context(struct run_context *rc)
     snprintf(rc->csv_path, sizeof(rc->csv_path), "%s/rows.csv", dir);
 }
 
-/* This process stands in for a native server. */
+/* This test's own process is measured as a native server. */
 static void init_target(struct target *t)
 {
     memset(t, 0, sizeof(*t));
@@ -105,7 +105,7 @@ static void read_row(struct row *r, int n)
     for (tok = strtok_r(r->header, ",", &save); tok && r->n < 128;
          tok = strtok_r(NULL, ",", &save))
         r->names[r->n++] = tok;
-    /* No field here holds a comma or quote, so a plain split is exact. */
+    /* No field here contains a comma or quote, so a plain split is exact. */
     tok = r->line;
     for (int i = 0; i < r->n; i++) {
         char *comma = strchr(tok, ',');
