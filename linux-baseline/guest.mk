@@ -37,6 +37,10 @@ GUEST_MODULES := virtio_net virtio_pci virtio_mmio
 # 608M on -M microvm. acpi=noirq saves another 92M on -M pc (PCI interrupt
 # routing without the ACPI interpreter) but leaves the virtio-mmio device
 # of -M microvm without its interrupt, and both machines share this line.
+# ipv6.disable=1, nowatchdog, tsc=reliable and nohz=on changed neither the
+# boot count nor the idle cost (about 0.3M guest instructions per idle
+# second) nor the count per query (about 20k), by `ukbench run --profile
+# tiny` (two runs each).
 #   console=ttyS0   kernel and init messages on the first serial port
 #   quiet           every console character is an emulated port write
 #   panic=-1        reboot at once on a panic instead of hanging
