@@ -218,6 +218,15 @@ static double fill_cpu(struct run_context *rc, struct target *t,
         free(after);
         return -1;
     }
+    if (p->from_start) {
+        /* Every thread started at 0: list them so the vCPU is matched. */
+        p->before->nthreads = after->nthreads;
+        for (size_t i = 0; i < after->nthreads; i++) {
+            p->before->threads[i] = after->threads[i];
+            memset(&p->before->threads[i].times, 0,
+                   sizeof(p->before->threads[i].times));
+        }
+    }
     procstat_diff(p->before, after, &d);
     if (d.has_vcpu)
         d.io_s = io_threads_s(p->before, after);

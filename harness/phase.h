@@ -70,6 +70,7 @@ struct phase {
     double t0;
     struct procstat_snapshot *before; /* heap: the struct is large */
     int have_before;
+    int from_start; /* the phase began at process start: all times 0 */
     uint64_t insn0;
     uint64_t kvm0;
     int kvm_ok;

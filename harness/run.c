@@ -345,6 +345,7 @@ static void boot_target(struct run *r, struct target *t, unsigned mem_mb,
         memset(&p, 0, sizeof(p));
         p.before = calloc(1, sizeof(*p.before));
         p.have_before = p.before != NULL;
+        p.from_start = 1;
         p.t0 = t->sys.start_s;
         phase_end(&r->rc, t, &p, "boot", 1, NULL, NULL);
     }
@@ -655,15 +656,16 @@ static void print_summary(const struct run *r)
     printf("\nsummary (%s profile, %s, %d rows, %d failed): %s\n", r->prof.name,
            r->rc.accel == QEMU_ACCEL_KVM ? "kvm" : "tcg", r->rc.rows,
            r->rc.failed_rows, r->rc.csv_path);
-    printf("%-13s %12s %10s %10s %10s %12s %8s %10s\n", "system", "cpu/1000q s",
-           "guest s", "host s", "vcpu s", "insn/query", "boot s", "rss kB");
+    printf("%-13s %12s %8s %8s %8s %11s %8s %9s %9s\n", "system", "cpu/1000q s",
+           "guest s", "host s", "vcpu s", "insn/query", "boot s", "rss kB",
+           "+qemu kB");
     for (int i = 0; i < r->ntargets; i++) {
         const struct target *t = &r->targets[i];
         double per = t->paper_queries ? 1000.0 / (double)t->paper_queries : 0;
         int kvm =
             r->rc.accel == QEMU_ACCEL_KVM && t->kind != SYSTEM_LINUX_NATIVE;
         char insn[32] = "-", guest[32] = "-", host[32] = "-", vcpu[32] = "-";
-        char total[32] = "-", boot[32] = "-";
+        char total[32] = "-", boot[32] = "-", above[32] = "-";
 
         if (t->paper_reps) {
             snprintf(total, sizeof(total), "%.4f", t->paper_total_s * per);
@@ -679,9 +681,14 @@ static void print_summary(const struct run *r)
                      (double)t->paper_insn / (double)t->paper_queries);
         if (t->sys.boot_s > 0)
             snprintf(boot, sizeof(boot), "%.3f", t->sys.boot_s);
-        printf("%-13s %12s %10s %10s %10s %12s %8s %10llu\n",
+        /* Memory above an empty QEMU with the same settings. */
+        if (t->kind != SYSTEM_LINUX_NATIVE && r->rc.rss_empty_kb &&
+            t->rss_peak_kb)
+            snprintf(above, sizeof(above), "%lld",
+                     (long long)t->rss_peak_kb - (long long)r->rc.rss_empty_kb);
+        printf("%-13s %12s %8s %8s %8s %11s %8s %9llu %9s\n",
                system_kind_name(t->kind), total, guest, host, vcpu, insn, boot,
-               (unsigned long long)t->rss_peak_kb);
+               (unsigned long long)t->rss_peak_kb, above);
     }
     if (r->rc.rss_empty_kb)
         printf("empty QEMU (same settings): %llu kB resident at peak\n",
