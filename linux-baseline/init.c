@@ -342,8 +342,8 @@ static int find_nic(char ifname[IF_NAMESIZE])
     const struct timespec one_ms = {0, 1000000};
     double deadline = uptime_ms() + INIT_NIC_WAIT_MS;
 
-    /* A sleep lasts at least a timer tick (4 ms at HZ=250), so the loop
-     * ends on the clock, not on a count of sleeps. */
+    /* Under TCG one pass (scan and sleep) takes well over 1 ms, so the
+     * loop ends on the clock, not on a count of passes. */
     for (;;) {
         DIR *dir = opendir("/sys/class/net");
         struct dirent *de;
