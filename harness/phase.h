@@ -62,6 +62,7 @@ struct target {
     int paper_guest_known;
     uint64_t paper_queries, paper_insn;
     int paper_insn_known;
+    double paper_self_s; /* the harness's own CPU in paper mode */
     uint64_t rss_peak_kb;
     double idle_w; /* package power in the idle phase, 0: not measured */
 };

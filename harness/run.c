@@ -441,6 +441,17 @@ static void idle_phase(struct run *r, struct target *t)
               phase_failure(t, 0, 0, why, sizeof(why)));
 }
 
+/* CPU seconds the harness itself has used (user + system). */
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) < 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void paper_rep(struct run *r, struct target *t, int rep)
 {
     struct loadgen_config lc;
@@ -451,6 +462,7 @@ static void paper_rep(struct run *r, struct target *t, int rep)
     char err[512], why[512];
     const char *failure;
     uint64_t insn0 = 0;
+    double cpu0;
 
     loadgen_config_for(r, t, &lc);
     phase_begin(&r->rc, t, &p);
@@ -459,6 +471,7 @@ static void paper_rep(struct run *r, struct target *t, int rep)
         memcpy(before, p.before, sizeof(*before));
     if (t->counting)
         insn0 = insn_read(&t->ic);
+    cpu0 = self_cpu_s();
     if (loadgen_sequential(&lc, (uint64_t)r->prof.queries, &res, stop_requested,
                            err, sizeof(err)) < 0) {
         phase_end(&r->rc, t, &p, "paper", rep, NULL, err);
@@ -488,6 +501,7 @@ static void paper_rep(struct run *r, struct target *t, int rep)
             t->paper_host_s += d.host_s;
             t->paper_vcpu_s += d.vcpu_s;
             t->paper_queries += res.sent;
+            t->paper_self_s += self_cpu_s() - cpu0;
             if (t->counting && insn_loaded(&t->ic)) {
                 t->paper_insn += insn_read(&t->ic) - insn0;
                 t->paper_insn_known = 1;
@@ -498,17 +512,6 @@ static void paper_rep(struct run *r, struct target *t, int rep)
     phase_end(&r->rc, t, &p, "paper", rep, &tr, failure);
     loadgen_result_free(&res);
     free(before);
-}
-
-/* CPU seconds the harness itself has used (user + system). */
-static double self_cpu_s(void)
-{
-    struct rusage ru;
-
-    if (getrusage(RUSAGE_SELF, &ru) < 0)
-        return 0;
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static void rate_step(struct run *r, struct target *t, double rate)
@@ -693,6 +696,14 @@ static void print_summary(const struct run *r)
     if (r->rc.rss_empty_kb)
         printf("empty QEMU (same settings): %llu kB resident at peak\n",
                (unsigned long long)r->rc.rss_empty_kb);
+    for (int i = 0; i < r->ntargets; i++) {
+        const struct target *t = &r->targets[i];
+
+        if (t->paper_queries)
+            printf("harness CPU per paper-mode query against %s: %.1f us\n",
+                   system_kind_name(t->kind),
+                   t->paper_self_s / (double)t->paper_queries * 1e6);
+    }
     if (r->rc.accel != QEMU_ACCEL_KVM)
         printf("TCG: guest_time is always 0, so guest/host are empty; "
                "vcpu is QEMU's vCPU thread.\n");
