@@ -475,12 +475,18 @@ int loadgen_rate(const struct loadgen_config *cfg, double rate_qps,
     prctl(PR_SET_TIMERSLACK, 1000UL);
     start = now_s();
     while (res->sent < n && !(stop && stop())) {
+        unsigned sent_now;
         double wait_s;
 
-        /* Sends first: a query due now must not wait for answers. */
-        if (send_due(fd, cfg, res, sent_at, n, start, rate_qps) > 0)
-            continue;
+        /*
+         * Send what is due, then read what has arrived, even when behind:
+         * answers are timed when read, and a generator that only sent
+         * would let them queue past the timeout or overflow the socket.
+         */
+        sent_now = send_due(fd, cfg, res, sent_at, n, start, rate_qps);
         drain(fd, cfg, res, sent_at, answered);
+        if (sent_now > 0)
+            continue;
         /*
          * Sleep until the next send is due or an answer comes, waking
          * WAKE_EARLY_S early; spinning instead would take CPU time from
