@@ -29,6 +29,7 @@
 
 #define MAX_TARGETS 3
 #define MAX_RATES 16
+#define EMPTY_QEMU_BOOTS 3
 
 struct profile {
     const char *name;
@@ -273,6 +274,19 @@ static int give_tap(struct run *r, struct target *t, int k, char *err,
     return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /*
  * Boots an empty QEMU (a halting guest) with the run's settings and keeps
  * its peak resident set: QEMU's own memory, to subtract from a system's.
@@ -285,6 +299,8 @@ static void measure_empty_qemu(struct run *r)
     char err[2048];
     int status;
     char counters[8];
+    double peaks[EMPTY_QEMU_BOOTS];
+    int n = 0;
 
     snprintf(empty.work_dir, sizeof(empty.work_dir), "%s/empty-qemu",
              r->run_dir);
@@ -295,15 +311,20 @@ static void measure_empty_qemu(struct run *r)
     if (make_dir(empty.work_dir, err, sizeof(err)) < 0)
         return;
     fill_system_config(r, &empty, &cfg);
-    if (system_start(&empty.sys, &cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "run: empty QEMU baseline: %s\n", err);
-        return;
+    /* QEMU's peak RSS varies by some 0.5 MB from boot to boot: median. */
+    for (int k = 0; k < EMPTY_QEMU_BOOTS && !stop_requested(); k++) {
+        if (system_start(&empty.sys, &cfg, err, sizeof(err)) < 0) {
+            fprintf(stderr, "run: empty QEMU baseline: %s\n", err);
+            return;
+        }
+        usleep(500000); /* let QEMU settle after the guest halts */
+        if (procstat_read_mem(NULL, empty.sys.pid, &mem, err, sizeof(err)) == 0)
+            peaks[n++] = (double)mem.vm_hwm_kb;
+        system_stop(&empty.sys, 5, &status, counters, sizeof(counters), err,
+                    sizeof(err));
     }
-    usleep(500000); /* let QEMU settle after the guest halts */
-    if (procstat_read_mem(NULL, empty.sys.pid, &mem, err, sizeof(err)) == 0)
-        r->rc.rss_empty_kb = mem.vm_hwm_kb;
-    system_stop(&empty.sys, 5, &status, counters, sizeof(counters), err,
-                sizeof(err));
+    if (n > 0)
+        r->rc.rss_empty_kb = (uint64_t)median(peaks, n);
 }
 
 /* ---- one system ------------------------------------------------------- */
@@ -883,19 +904,6 @@ int run_main(int argc, char **argv)
 }
 
 /* ---- boot-times ------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 int boot_times_main(int argc, char **argv)
 {
