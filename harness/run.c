@@ -367,6 +367,9 @@ static void boot_target(struct run *r, struct target *t, unsigned mem_mb,
         p.before = calloc(1, sizeof(*p.before));
         p.have_before = p.before != NULL;
         p.from_start = 1;
+        /* KVM statistics also count from the start of QEMU. */
+        p.kvm_ok =
+            r->rc.accel == QEMU_ACCEL_KVM && t->kind != SYSTEM_LINUX_NATIVE;
         p.t0 = t->sys.start_s;
         phase_end(&r->rc, t, &p, "boot", 1, NULL, NULL);
     }
