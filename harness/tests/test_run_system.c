@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../include/bench_abi.h"
+#include "../calibrate.h"
 #include "../qmp.h"
 #include "../system.h"
 
@@ -132,4 +134,67 @@ Test(qmp_stats, reply_without_exits_rejected)
     cr_expect_eq(qmp_parse_kvm_exits(obj, &exits), -1);
     json_decref(empty);
     json_decref(obj);
+}
+
+/*
+ * --accel auto reuses a calibration cached on the same host boot for the
+ * same QEMU binary, and ignores one from another boot.
+ */
+Test(system_qemu, calibration_cache_same_boot_only)
+{
+    struct common_options c;
+    struct calibration cal;
+    char path[512], boot_id[64];
+    FILE *f;
+
+    f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    cr_assert_not_null(f);
+    cr_assert_not_null(fgets(boot_id, sizeof(boot_id), f));
+    fclose(f);
+    boot_id[strcspn(boot_id, "\n")] = '\0';
+
+    memset(&c, 0, sizeof(c));
+    c.accel = ACCEL_AUTO;
+    c.build_dir = work_dir;
+    c.machine = QEMU_MACHINE_PC;
+    c.mem_mb = 16;
+    c.timeout_s = 30;
+    snprintf(path, sizeof(path), "%s/harness", work_dir);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/harness/kvm-calibration.txt", work_dir);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "%s qemu-system-x86_64 kvm max,-arch-capabilities|auto: "
+            "kvm-loop/native=0.9500|\n",
+            boot_id);
+    fclose(f);
+
+    calibrate_resolve(&cal, &c, work_dir);
+    cr_expect_eq(cal.chosen, QEMU_ACCEL_KVM);
+    cr_expect_str_eq(cal.cpu, "max,-arch-capabilities");
+    cr_expect_str_eq(cal.figure, "auto: kvm-loop/native=0.9500 (cached)");
+
+    /* A cache written on another boot is measured again (and replaced). */
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "00000000-another-boot qemu-system-x86_64 kvm max|forged|\n");
+    fclose(f);
+    calibrate_resolve(&cal, &c, work_dir);
+    cr_expect(strstr(cal.figure, "forged") == NULL, "figure: %s", cal.figure);
+    cr_expect(strstr(cal.figure, "(cached)") == NULL, "figure: %s", cal.figure);
+}
+
+Test(system_qemu, forced_accel_skips_calibration)
+{
+    struct common_options c;
+    struct calibration cal;
+
+    memset(&c, 0, sizeof(c));
+    c.accel = ACCEL_TCG;
+    c.build_dir = work_dir;
+    calibrate_resolve(&cal, &c, work_dir);
+    cr_expect_eq(cal.chosen, QEMU_ACCEL_TCG);
+    cr_expect_str_eq(cal.figure, "forced: --accel tcg");
+    cr_expect_str_eq(cal.cpu, "max");
 }
