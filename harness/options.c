@@ -33,6 +33,7 @@ enum {
     OPT_MIN_MEM,
     OPT_PIN,
     OPT_NO_DNSPERF,
+    OPT_NO_INSN,
     OPT_HELP,
 };
 
@@ -343,7 +344,9 @@ static const char run_usage[] =
     "  --min-mem              search the smallest working guest memory\n"
     "  --pin auto|none|V,I,L  pin the vCPU thread, QEMU's other threads and\n"
     "                         the load generator to CPUs V, I, L\n"
-    "  --no-dnsperf           skip the dnsperf cross-check\n";
+    "  --no-dnsperf           skip the dnsperf cross-check\n"
+    "  --no-insn              run QEMU without the guest-instruction plugin\n"
+    "                         (guest_insn unavailable; no instrumentation)\n";
 
 static int check_rates(const char *list, char *err, size_t errlen)
 {
@@ -447,6 +450,9 @@ static int run_option(int opt, const char *arg, struct run_options *o,
     case OPT_NO_DNSPERF:
         o->no_dnsperf = 1;
         return 0;
+    case OPT_NO_INSN:
+        o->no_insn = 1;
+        return 0;
     default:
         return 1;
     }
@@ -468,6 +474,7 @@ int options_parse_run(int argc, char **argv, struct run_options *o, char *err,
         {"min-mem", no_argument, NULL, OPT_MIN_MEM},
         {"pin", required_argument, NULL, OPT_PIN},
         {"no-dnsperf", no_argument, NULL, OPT_NO_DNSPERF},
+        {"no-insn", no_argument, NULL, OPT_NO_INSN},
         {NULL, 0, NULL, 0},
     };
     int opt;

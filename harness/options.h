@@ -46,6 +46,7 @@ struct run_options {
     int min_mem;       /* search the smallest working -m */
     const char *pin;   /* "auto", "none" or "VCPU,IO,LOAD" CPU numbers */
     int no_dnsperf;    /* skip the dnsperf mode */
+    int no_insn;       /* run QEMU without the instruction-counting plugin */
 };
 
 struct boot_times_options {
