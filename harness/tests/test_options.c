@@ -165,6 +165,7 @@ Test(options_run, valid_line)
                     "0,1,1",
                     "--min-mem",
                     "--no-dnsperf",
+                    "--no-insn",
                     NULL};
     struct run_options o;
     char err[256];
@@ -181,6 +182,7 @@ Test(options_run, valid_line)
     cr_expect_str_eq(o.pin, "0,1,1");
     cr_expect_eq(o.min_mem, 1);
     cr_expect_eq(o.no_dnsperf, 1);
+    cr_expect_eq(o.no_insn, 1);
 }
 
 Test(options_run, bad_values_name_option_and_fix)
