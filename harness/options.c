@@ -200,6 +200,7 @@ static int check_systems(const char *list, char *err, size_t errlen)
 {
     char buf[256];
     char *save;
+    int seen[SYSTEM_EMPTY_QEMU + 1] = {0};
     int n = 0;
 
     if (strlen(list) >= sizeof(buf))
@@ -211,6 +212,13 @@ static int check_systems(const char *list, char *err, size_t errlen)
 
         if (system_kind_parse(t, &k) < 0 || k == SYSTEM_EMPTY_QEMU)
             goto bad;
+        if (seen[k]++) {
+            snprintf(err, errlen,
+                     "--systems: %s given twice in \"%s\": name each "
+                     "system once",
+                     t, list);
+            return -1;
+        }
         n++;
     }
     if (n > 0)

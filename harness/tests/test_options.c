@@ -197,6 +197,8 @@ Test(options_run, bad_values_name_option_and_fix)
     char *pin[] = {"run", "--pin", "0,1", NULL};
     char *rs[] = {"run", "--rate-seconds", "0", NULL};
     char *stray[] = {"run", "extra", NULL};
+    char *twice[] = {"run", "--systems", "unikernel,linux-native,unikernel",
+                     NULL};
 
     expect_mentions(run_error(prof, ARGC(prof)), "--profile", "tiny");
     expect_mentions(run_error(sys, ARGC(sys)), "--systems", "linux-guest");
@@ -208,6 +210,8 @@ Test(options_run, bad_values_name_option_and_fix)
     expect_mentions(run_error(pin, ARGC(pin)), "--pin", "VCPU,IO,LOAD");
     expect_mentions(run_error(rs, ARGC(rs)), "--rate-seconds", "above 0");
     expect_mentions(run_error(stray, ARGC(stray)), "extra", "--help");
+    expect_mentions(run_error(twice, ARGC(twice)), "unikernel given twice",
+                    "once");
 }
 
 Test(options_boot_times, reps_and_systems)
