@@ -290,6 +290,7 @@ int calibrate_main(int argc, char **argv)
         return 1;
     }
     calibrate_run(&cal, &c, work_dir, 1);
+    calibrate_save(&cal, &c); /* later `--accel auto` runs reuse it */
     boot_remove_work_dir(work_dir);
 
     printf("native loop: %.0f M iterations/s\n", cal.native_rate / 1e6);

@@ -53,7 +53,10 @@ static double time_guest_loop(const struct common_options *c,
     cfg.machine = c->machine;
     cfg.accel = accel;
     cfg.cpu = cpu;
-    cfg.mem_mb = c->mem_mb;
+    /*
+     * The loop image runs in the default guest memory, not the run's
+     * --mem: a memory search must not decide the accelerator.
+     */
     cfg.qemu = c->qemu;
     cfg.timeout_s = c->timeout_s < 30 ? c->timeout_s : 30;
     if (system_start(&s, &cfg, err, errlen) < 0)
@@ -145,6 +148,7 @@ void calibrate_run(struct calibration *cal, const struct common_options *c,
     if (!kvm_openable(err, sizeof(err))) {
         snprintf(cal->reason, sizeof(cal->reason), "%s", err);
         snprintf(cal->figure, sizeof(cal->figure), "auto: no /dev/kvm");
+        cal->conclusive = 1;
         return;
     }
     cal->kvm_rate = kvm_rate(cal, c, work_dir, err, sizeof(err));
@@ -161,6 +165,7 @@ void calibrate_run(struct calibration *cal, const struct common_options *c,
         snprintf(cal->figure, sizeof(cal->figure), "auto: kvm-loop/native<%.4f",
                  bound);
         snprintf(cal->cpu, sizeof(cal->cpu), "max");
+        cal->conclusive = 1;
         return;
     }
     if (!cal->kvm_ok) {
@@ -172,6 +177,7 @@ void calibrate_run(struct calibration *cal, const struct common_options *c,
         return;
     }
     ratio = cal->kvm_rate / cal->native_rate;
+    cal->conclusive = 1;
     snprintf(
         cal->figure, sizeof(cal->figure), "auto: kvm-loop/native=%.4f%s", ratio,
         strcmp(cal->cpu, "max") ? " with -cpu max,-arch-capabilities" : "");
@@ -249,11 +255,14 @@ static int cache_load(struct calibration *cal, const struct common_options *c)
     return 0;
 }
 
-static void cache_store(const struct calibration *cal,
-                        const struct common_options *c)
+void calibrate_save(const struct calibration *cal,
+                    const struct common_options *c)
 {
     char path[4096], boot_id[64];
     FILE *f;
+
+    if (!cal->conclusive)
+        return; /* a guest that failed to start says nothing about KVM */
 
     cache_path(c, path, sizeof(path));
     if (read_boot_id(boot_id, sizeof(boot_id)) < 0)
@@ -275,7 +284,7 @@ void calibrate_resolve(struct calibration *cal, const struct common_options *c,
         if (cache_load(cal, c) == 0)
             return;
         calibrate_run(cal, c, work_dir, 0);
-        cache_store(cal, c);
+        calibrate_save(cal, c);
         return;
     }
     memset(cal, 0, sizeof(*cal));

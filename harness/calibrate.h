@@ -27,6 +27,7 @@ struct calibration {
     char cpu[64];     /* -cpu model to use with `chosen` ("max") */
     char figure[160]; /* the accel_calibration column */
     char reason[256]; /* why KVM was not used, "" if it was */
+    int conclusive;   /* KVM's speed was measured, or there is no KVM */
 };
 
 /*
@@ -49,6 +50,14 @@ void calibrate_run(struct calibration *cal, const struct common_options *c,
  */
 void calibrate_resolve(struct calibration *cal, const struct common_options *c,
                        const char *work_dir);
+
+/*
+ * Stores cal as the cached calibration for this host boot and QEMU binary,
+ * unless it is inconclusive (the calibration guest failed to run), so a
+ * passing failure is measured again by the next run.
+ */
+void calibrate_save(const struct calibration *cal,
+                    const struct common_options *c);
 
 /* Times the loop natively; returns iterations per second. */
 double calibrate_native_rate(void);

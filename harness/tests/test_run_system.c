@@ -198,3 +198,27 @@ Test(system_qemu, forced_accel_skips_calibration)
     cr_expect_str_eq(cal.figure, "forced: --accel tcg");
     cr_expect_str_eq(cal.cpu, "max");
 }
+
+Test(system_qemu, inconclusive_calibration_not_cached)
+{
+    struct common_options c;
+    struct calibration cal;
+    char path[512];
+
+    memset(&c, 0, sizeof(c));
+    c.build_dir = work_dir;
+    snprintf(path, sizeof(path), "%s/harness", work_dir);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/harness/kvm-calibration.txt", work_dir);
+
+    /* A calibration guest that failed to start says nothing about KVM. */
+    memset(&cal, 0, sizeof(cal));
+    snprintf(cal.figure, sizeof(cal.figure), "auto: kvm guest failed to run");
+    calibrate_save(&cal, &c);
+    cr_expect_neq(access(path, F_OK), 0, "inconclusive result was cached");
+
+    cal.conclusive = 1;
+    snprintf(cal.figure, sizeof(cal.figure), "auto: kvm-loop/native<0.03");
+    calibrate_save(&cal, &c);
+    cr_expect_eq(access(path, F_OK), 0, "conclusive result was not cached");
+}
