@@ -56,8 +56,9 @@ static void set_d(struct csv_row *row, const char *col, double v, int dec)
 static void all_unavailable(struct csv_row *row)
 {
     static const char *const groups[][6] = {
-        {"cpu_method", "cpu_total_s", "cpu_guest_s", "cpu_host_s", "cpu_vcpu_s",
-         "cpu_io_s"},
+        {"cpu_method", "cpu_total_s"},
+        {"cpu_guest_method", "cpu_guest_s", "cpu_host_s"},
+        {"cpu_thread_method", "cpu_vcpu_s", "cpu_io_s"},
         {"cycles_method", "cycles", "host_instructions"},
         {"guest_insn_method", "guest_insn"},
         {"lat_method", "lat_p50_us", "lat_p99_us", "lat_max_us"},
@@ -235,17 +236,17 @@ static double fill_cpu(struct run_context *rc, struct target *t,
     set_d(row, "cpu_total_s", d.total_s, 3);
     /*
      * guest_time counts only time in KVM's guest mode: under TCG it is
-     * always 0 although the guest runs, so the guest/host split is left
-     * empty there and the vCPU/other-thread split replaces it. A
-     * native process has no guest.
+     * always 0 although the guest runs, so the guest/host split is
+     * unavailable there and the vCPU/other-thread split replaces it. A
+     * native process has no guest: its guest_time is a measured 0.
      */
-    if (is_qemu_kind(t->kind) && rc->accel == QEMU_ACCEL_KVM) {
+    if (!is_qemu_kind(t->kind) || rc->accel == QEMU_ACCEL_KVM) {
+        set(row, "cpu_guest_method", "procstat");
         set_d(row, "cpu_guest_s", d.guest_s, 3);
         set_d(row, "cpu_host_s", d.host_s, 3);
-    } else if (!is_qemu_kind(t->kind)) {
-        set_d(row, "cpu_host_s", d.total_s, 3);
     }
     if (d.has_vcpu) {
+        set(row, "cpu_thread_method", "procstat");
         set_d(row, "cpu_vcpu_s", d.vcpu_s, 3);
         set_d(row, "cpu_io_s", d.io_s, 3);
     }

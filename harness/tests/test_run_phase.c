@@ -165,7 +165,11 @@ Test(phase_row, native_paper_row_complete)
     /* 0.1 s of busy loop is at least a few 10 ms ticks. */
     cr_expect_gt(atof(col(&r, "cpu_total_s")), 0.0);
     cr_expect_str_eq(col(&r, "cpu_host_s"), col(&r, "cpu_total_s"));
-    cr_expect_str_eq(col(&r, "cpu_guest_s"), "");
+    /* A native process runs no guest: its guest_time is a measured 0. */
+    cr_expect_str_eq(col(&r, "cpu_guest_method"), "procstat");
+    cr_expect_str_eq(col(&r, "cpu_guest_s"), "0.000");
+    cr_expect_str_eq(col(&r, "cpu_thread_method"), "unavailable");
+    cr_expect_str_eq(col(&r, "cpu_vcpu_s"), "");
     cr_expect_str_eq(col(&r, "guest_insn_method"), "unavailable");
     cr_expect_str_eq(col(&r, "guest_insn"), "");
     cr_expect_str_eq(col(&r, "lat_method"), "harness-client");
@@ -237,8 +241,9 @@ Test(phase_row, fake_rapl_energy_attributed)
 Test(phase_row, failed_row_every_method_unavailable)
 {
     static const char *const methods[] = {
-        "cpu_method",    "cycles_method",    "guest_insn_method", "lat_method",
-        "energy_method", "kvm_exits_method", "mem_method",
+        "cpu_method",    "cpu_guest_method",  "cpu_thread_method",
+        "cycles_method", "guest_insn_method", "lat_method",
+        "energy_method", "kvm_exits_method",  "mem_method",
     };
     struct run_context rc;
     struct target t;

@@ -46,7 +46,9 @@ sub fields {
 }
 
 my %groups = (
-    cpu_method => [qw(cpu_total_s cpu_guest_s cpu_host_s cpu_vcpu_s cpu_io_s)],
+    cpu_method => [qw(cpu_total_s)],
+    cpu_guest_method => [qw(cpu_guest_s cpu_host_s)],
+    cpu_thread_method => [qw(cpu_vcpu_s cpu_io_s)],
     cycles_method => [qw(cycles host_instructions)],
     guest_insn_method => [qw(guest_insn)],
     lat_method => [qw(lat_p50_us lat_p99_us lat_max_us)],
