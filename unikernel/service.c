@@ -9,14 +9,26 @@
 #include "virtio_net.h"
 #include "workload.h"
 
+#include "lwip/opt.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 
-/* Largest UDP payload in one unfragmented 1500-byte IPv4 packet. */
+/*
+ * Largest response: the UDP payload of one unfragmented 1500-byte IPv4
+ * packet. A DNS response never needs more (the workload truncates with TC
+ * to the client's limit), but an echo of a larger datagram is cut here.
+ */
 #define SERVICE_MAX_PAYLOAD 1472
 
+/*
+ * Largest request: the UDP payload of the largest datagram lwIP reassembles
+ * (IP_REASS_MAX_PBUFS fragments of 1480 bytes, less the UDP header), so no
+ * request that reaches the service is cut short and answered as malformed.
+ */
+#define SERVICE_MAX_REQUEST (IP_REASS_MAX_PBUFS * 1480 - 8)
+
 struct service_counters service_counters;
-static uint8_t req_buf[SERVICE_MAX_PAYLOAD];
+static uint8_t req_buf[SERVICE_MAX_REQUEST];
 
 static int format_counters(char *buf, size_t cap)
 {

@@ -48,11 +48,18 @@
 #define ARP_TABLE_SIZE 8
 
 /*
- * No reassembly of IPv4 fragments: DNS queries fit one datagram, and the
- * reassembly timer would wake the idle CPU every second. Fragments are
- * dropped by lwIP.
+ * Reassembly of IPv4 fragments, so a request larger than one frame (for
+ * example a DNS query with a large EDNS section) is served as the Linux
+ * guest serves it. The service copies a reassembled request into a static
+ * buffer sized from IP_REASS_MAX_PBUFS (8872 bytes), which keeps the image
+ * within 2 MiB of guest memory.
+ * NOTE: a datagram of more than 6 fragments is dropped inside lwIP and is
+ * not counted in the service's counters; the Linux guest would answer it.
+ * The reassembly timer runs once a second, together with the ARP timer.
  */
-#define IP_REASSEMBLY 0
+#define IP_REASSEMBLY 1
+#define IP_REASS_MAX_PBUFS 6
+#define MEMP_NUM_REASSDATA 4
 #define IP_FRAG 1
 
 #define CHECKSUM_GEN_IP 1
