@@ -356,6 +356,41 @@ static int append_locked(int fd, const char *path, const char *header,
     return write_whole(fd, path, line, strlen(line), st.st_size, err, err_cap);
 }
 
+int csv_check_file(const char *path, char *err, size_t err_cap)
+{
+    char *header = NULL;
+    struct stat st;
+    int fd, rc;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        rc = -errno;
+        csv_err(err, err_cap, path, "open failed", -rc);
+        return rc;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+        csv_err(err, err_cap, path, "fstat failed", -rc);
+        close(fd);
+        return rc;
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return 0;
+    }
+    if (csv_format_header(&header) < 0) {
+        csv_err(err, err_cap, path, "formatting the header failed", ENOMEM);
+        close(fd);
+        return -ENOMEM;
+    }
+    rc = check_existing(fd, path, header, st.st_size, err, err_cap);
+    free(header);
+    close(fd);
+    return rc;
+}
+
 int csv_append(const char *path, const struct csv_row *row, char *err,
                size_t err_cap)
 {

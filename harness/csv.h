@@ -79,4 +79,12 @@ int csv_format_header(char **line);
 int csv_append(const char *path, const struct csv_row *row, char *err,
                size_t err_cap);
 
+/*
+ * Checks, before any row is written, that csv_append() will accept path: it
+ * does not exist, is empty, or starts with this header and ends in a
+ * newline. Returns 0, or -errno with the message csv_append() would give
+ * (-EPROTO for another header or a missing final newline).
+ */
+int csv_check_file(const char *path, char *err, size_t err_cap);
+
 #endif

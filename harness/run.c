@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "csv.h"
 #include "dnsperf.h"
 #include "interrupt.h"
 #include "loadgen.h"
@@ -744,6 +745,7 @@ static int setup(struct run *r, char *err, size_t errlen)
     time_t now = time(NULL);
     struct tm tm;
     char rerr[256];
+    char cerr[PATH_MAX + 256];
 
     if (resolve_profile(r, err, errlen) < 0 || parse_targets(r) < 0)
         return -1;
@@ -760,6 +762,12 @@ static int setup(struct run *r, char *err, size_t errlen)
         return -1;
     snprintf(rc->csv_path, sizeof(rc->csv_path), "%s/%s.csv", r->o.out_dir,
              r->prof.name);
+    /* Rows are appended after their phase: a bad file would lose them all. */
+    if (csv_check_file(rc->csv_path, cerr, sizeof(cerr)) < 0) {
+        snprintf(err, errlen,
+                 "%.900s (nothing was run; --out picks another folder)", cerr);
+        return -1;
+    }
     snprintf(r->run_dir, sizeof(r->run_dir), "%s/runs/%s", r->o.out_dir,
              rc->run_id);
     if (make_dir(r->run_dir, err, errlen) < 0)

@@ -263,6 +263,53 @@ Test(csv_append, incomplete_last_line_rejected)
     remove_temp_csv(path);
 }
 
+Test(csv_check_file, missing_empty_and_good_files_pass)
+{
+    char *path = temp_csv_path();
+    struct csv_row row;
+    char err[512] = "";
+    FILE *f;
+
+    cr_expect_eq(csv_check_file(path, err, sizeof(err)), 0, "%s", err);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_expect_eq(csv_check_file(path, err, sizeof(err)), 0, "%s", err);
+    fill_row(&row, "r1");
+    cr_assert_eq(csv_append(path, &row, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(csv_check_file(path, err, sizeof(err)), 0, "%s", err);
+    csv_row_free(&row);
+    remove_temp_csv(path);
+}
+
+Test(csv_check_file, other_header_and_partial_row_rejected)
+{
+    char *path = temp_csv_path();
+    char err[512] = "", *header, *text;
+    FILE *f = fopen(path, "w");
+
+    cr_assert_not_null(f);
+    fputs("run_id,time\n1,2\n", f);
+    fclose(f);
+    cr_expect_eq(csv_check_file(path, err, sizeof(err)), -EPROTO);
+    cr_expect_not_null(strstr(err, path), "%s", err);
+    cr_expect_not_null(strstr(err, "move the file"), "%s", err);
+
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(csv_format_header(&header), 0);
+    fputs(header, f);
+    fputs("partial,row", f);
+    fclose(f);
+    cr_expect_eq(csv_check_file(path, err, sizeof(err)), -EPROTO);
+    cr_expect_not_null(strstr(err, "no newline"), "%s", err);
+    text = read_all(path, NULL);
+    cr_expect_eq(text[strlen(text) - 1], 'w', "the file was modified");
+    free(text);
+    free(header);
+    remove_temp_csv(path);
+}
+
 Test(csv_append, unwritable_path_reports_errno)
 {
     struct csv_row row;

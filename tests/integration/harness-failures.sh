@@ -91,7 +91,27 @@ chmod +x "$server"
 run_case crashed
 expect "$tmp/crashed/tiny.csv" paper "failed|*exited during the phase (status 3)*exiting with status 3*"
 
-# 3. No stand-in left running.
+# 3. A results file with another header stops the run before any boot.
+mkdir -p "$tmp/badcsv"
+printf 'run_id,time\n1,2\n' >"$tmp/badcsv/tiny.csv"
+if "$ukbench" run --profile tiny --accel tcg --systems linux-native \
+    --build-dir "$tmp/build" --out "$tmp/badcsv" --no-dnsperf \
+    >"$tmp/badcsv.log" 2>&1; then
+    echo "harness-failures: badcsv: ukbench run accepted another header"
+    exit 1
+fi
+if ! grep -q "badcsv/tiny.csv: header differs.*nothing was run" \
+    "$tmp/badcsv.log"; then
+    echo "harness-failures: badcsv: no message naming the file and the fix"
+    cat "$tmp/badcsv.log"
+    exit 1
+fi
+if [ -e "$tmp/badcsv/runs" ]; then
+    echo "harness-failures: badcsv: a run started despite the bad file"
+    exit 1
+fi
+
+# 4. No stand-in left running.
 if pgrep -f "$tmp/build" >/dev/null; then
     echo "harness-failures: a stand-in server outlived ukbench"
     exit 1
