@@ -174,39 +174,12 @@ void phase_begin(struct run_context *rc, struct target *t, struct phase *p)
     p->t0 = system_now();
 }
 
-static double thread_s(const struct procstat_times *t)
-{
-    return procstat_ticks_to_s(t->utime + t->stime);
-}
-
 /*
- * CPU of QEMU's threads other than the vCPU, summed thread by thread; a
- * thread born during the phase counts whole. Summing threads, rather than
- * subtracting the vCPU from the process total, avoids negative figures:
- * the kernel scales the utime/stime split of a process and of each thread
- * separately, so the two totals differ by a tick or so. NOTE: a thread
- * that exited during the phase is missed.
+ * CPU columns from the two procstat snapshots; returns total CPU s. Total,
+ * vCPU and other threads all come from one per-thread source (schedstat
+ * ns, or ticks where the kernel lacks it), so total = vcpu + io; see
+ * procstat_diff for threads that exit during the phase.
  */
-static double io_threads_s(const struct procstat_snapshot *before,
-                           const struct procstat_snapshot *after)
-{
-    double sum = 0;
-
-    for (size_t i = 0; i < after->nthreads; i++) {
-        const struct procstat_thread *a = &after->threads[i];
-        const struct procstat_thread *b = NULL;
-
-        if (strncmp(a->name, "CPU ", 4) == 0)
-            continue;
-        for (size_t j = 0; j < before->nthreads && !b; j++)
-            if (before->threads[j].tid == a->tid)
-                b = &before->threads[j];
-        sum += thread_s(&a->times) - (b ? thread_s(&b->times) : 0);
-    }
-    return sum;
-}
-
-/* CPU columns from the two procstat snapshots; returns total CPU s. */
 static double fill_cpu(struct run_context *rc, struct target *t,
                        struct phase *p, struct csv_row *row)
 {
@@ -219,36 +192,29 @@ static double fill_cpu(struct run_context *rc, struct target *t,
         free(after);
         return -1;
     }
-    if (p->from_start) {
-        /* Every thread started at 0: list them so the vCPU is matched. */
-        p->before->nthreads = after->nthreads;
-        for (size_t i = 0; i < after->nthreads; i++) {
-            p->before->threads[i] = after->threads[i];
-            memset(&p->before->threads[i].times, 0,
-                   sizeof(p->before->threads[i].times));
-        }
-    }
+    /* Every thread started at 0: list them so the vCPU is matched. */
+    if (p->from_start)
+        procstat_zero_like(p->before, after);
     procstat_diff(p->before, after, &d);
-    if (d.has_vcpu)
-        d.io_s = io_threads_s(p->before, after);
     free(after);
-    set(row, "cpu_method", "procstat");
-    set_d(row, "cpu_total_s", d.total_s, 3);
+    set(row, "cpu_method", d.method);
+    set_d(row, "cpu_total_s", d.total_s, 6);
     /*
      * guest_time counts only time in KVM's guest mode: under TCG it is
      * always 0 although the guest runs, so the guest/host split is
      * unavailable there and the vCPU/other-thread split replaces it. A
-     * native process has no guest: its guest_time is a measured 0.
+     * native process has no guest: its guest_time is a measured 0. It
+     * exists in ticks only, hence 3 decimals.
      */
     if (!is_qemu_kind(t->kind) || rc->accel == QEMU_ACCEL_KVM) {
         set(row, "cpu_guest_method", "procstat");
         set_d(row, "cpu_guest_s", d.guest_s, 3);
-        set_d(row, "cpu_host_s", d.host_s, 3);
+        set_d(row, "cpu_host_s", d.host_s, 6);
     }
     if (d.has_vcpu) {
-        set(row, "cpu_thread_method", "procstat");
-        set_d(row, "cpu_vcpu_s", d.vcpu_s, 3);
-        set_d(row, "cpu_io_s", d.io_s, 3);
+        set(row, "cpu_thread_method", d.method);
+        set_d(row, "cpu_vcpu_s", d.vcpu_s, 6);
+        set_d(row, "cpu_io_s", d.io_s, 6);
     }
     return d.total_s;
 }

@@ -124,6 +124,30 @@ int procstat_parse_stat(const char *text, pid_t *pid, char *name,
     return 0;
 }
 
+int procstat_parse_schedstat(const char *text, uint64_t *run_ns,
+                             uint64_t *wait_ns, uint64_t *slices)
+{
+    uint64_t v[3];
+    const char *p = text;
+
+    for (int i = 0; i < 3; i++) {
+        if (i > 0) {
+            if (*p != ' ')
+                return -EINVAL;
+            p++;
+        }
+        p = parse_u64(p, &v[i]);
+        if (p == NULL)
+            return -EINVAL;
+    }
+    if (*p != '\n' && *p != '\0')
+        return -EINVAL;
+    *run_ns = v[0];
+    *wait_ns = v[1];
+    *slices = v[2];
+    return 0;
+}
+
 /* Finds "Key:" at a line start and parses its kB value. */
 static int status_kb(const char *text, const char *key, uint64_t *out)
 {
@@ -208,6 +232,24 @@ static int read_stat_file(const char *path, pid_t *pid, char *name,
     return rc;
 }
 
+/*
+ * Reads one task/TID/schedstat: 0 with its on-CPU time in *run_ns and
+ * *nonzero set when any field is not 0, or -errno (-EINVAL: unparsable).
+ */
+static int read_schedstat_file(const char *path, uint64_t *run_ns, int *nonzero)
+{
+    char buf[256];
+    uint64_t wait_ns, slices;
+    int rc = read_small_file(path, buf, sizeof(buf));
+
+    if (rc < 0)
+        return rc;
+    rc = procstat_parse_schedstat(buf, run_ns, &wait_ns, &slices);
+    if (rc == 0)
+        *nonzero = *run_ns != 0 || wait_ns != 0 || slices != 0;
+    return rc;
+}
+
 static int is_number(const char *s)
 {
     if (*s == '\0')
@@ -225,7 +267,7 @@ static int read_threads(const char *root, pid_t pid,
     char path[PATH_MAX];
     struct dirent *entry;
     DIR *dir;
-    int rc = 0;
+    int rc = 0, schedstat_seen = 0;
 
     rc = format_path(path, sizeof(path), "%s/%d/task", root, (int)pid);
     if (rc < 0) {
@@ -239,9 +281,11 @@ static int read_threads(const char *root, pid_t pid,
         return rc;
     }
     out->nthreads = 0;
+    out->has_schedstat = 1;
     while ((errno = 0, entry = readdir(dir)) != NULL) {
         struct procstat_thread *t;
         char stat_path[PATH_MAX];
+        int ss_rc = -ENOENT, nonzero = 0;
 
         if (!is_number(entry->d_name))
             continue;
@@ -251,8 +295,19 @@ static int read_threads(const char *root, pid_t pid,
             break;
         }
         t = &out->threads[out->nthreads];
-        rc = format_path(stat_path, sizeof(stat_path), "%s/%s/stat", path,
+        t->run_ns = 0;
+        /*
+         * schedstat before stat: if stat then reads, the thread was alive
+         * when schedstat was opened, so a missing schedstat means a kernel
+         * without it, not a thread that just exited.
+         */
+        rc = format_path(stat_path, sizeof(stat_path), "%s/%s/schedstat", path,
                          entry->d_name);
+        if (rc == 0 && out->has_schedstat)
+            ss_rc = read_schedstat_file(stat_path, &t->run_ns, &nonzero);
+        if (rc == 0)
+            rc = format_path(stat_path, sizeof(stat_path), "%s/%s/stat", path,
+                             entry->d_name);
         if (rc < 0) {
             procstat_err(err, err_cap, path, "path too long", -rc);
             break;
@@ -267,8 +322,15 @@ static int read_threads(const char *root, pid_t pid,
         }
         if (rc < 0)
             break;
+        /* Unreadable or garbled: fall back to ticks for the snapshot. */
+        if (ss_rc < 0)
+            out->has_schedstat = 0;
+        schedstat_seen |= nonzero;
         out->nthreads++;
     }
+    /* Every thread "0 0 0": schedstat accounting is off in this kernel. */
+    if (!schedstat_seen)
+        out->has_schedstat = 0;
     if (entry == NULL && errno != 0) {
         rc = -errno;
         procstat_err(err, err_cap, path, "readdir failed", -rc);
@@ -334,9 +396,16 @@ double procstat_ticks_to_s(uint64_t ticks)
     return (double)ticks / (double)ticks_per_s;
 }
 
-static double times_total_s(const struct procstat_times *t)
+/* Clock ticks to nanoseconds, with sysconf(_SC_CLK_TCK). */
+static int64_t ticks_to_ns(uint64_t ticks)
 {
-    return procstat_ticks_to_s(t->utime + t->stime);
+    return (int64_t)(procstat_ticks_to_s(ticks) * 1e9 + 0.5);
+}
+
+/* CPU time of a thread (or process) in ns from its stat ticks. */
+static int64_t times_ns(const struct procstat_times *t)
+{
+    return ticks_to_ns(t->utime + t->stime);
 }
 
 /* QEMU with -name ...,debug-threads=on names vCPU threads "CPU N/ACCEL". */
@@ -354,33 +423,107 @@ find_thread(const struct procstat_snapshot *s, pid_t tid)
     return NULL;
 }
 
+void procstat_zero_like(struct procstat_snapshot *start,
+                        const struct procstat_snapshot *now)
+{
+    memset(start, 0, sizeof(*start));
+    start->pid = now->pid;
+    memcpy(start->name, now->name, sizeof(start->name));
+    start->has_schedstat = now->has_schedstat;
+    start->nthreads = now->nthreads;
+    for (size_t i = 0; i < now->nthreads; i++) {
+        start->threads[i].tid = now->threads[i].tid;
+        memcpy(start->threads[i].name, now->threads[i].name,
+               sizeof(start->threads[i].name));
+    }
+}
+
+/*
+ * On-CPU ns of thread a since reading b (NULL: born since, counts whole).
+ * A tid reused by a new thread shows less time than before: count whole.
+ */
+static int64_t thread_delta_ns(const struct procstat_thread *a,
+                               const struct procstat_thread *b, int ns)
+{
+    int64_t now = ns ? (int64_t)a->run_ns : times_ns(&a->times);
+    int64_t then = 0;
+
+    if (b != NULL)
+        then = ns ? (int64_t)b->run_ns : times_ns(&b->times);
+
+    return now >= then ? now - then : now;
+}
+
+/*
+ * Total CPU of a phase. The live threads are summed thread by thread from
+ * one source, so that total = vcpu + io exactly. Subtracting the vCPU from
+ * the process's stat total instead mixes two sources: the kernel scales
+ * the utime/stime split of the process and of each thread separately, and
+ * rounds each down to ticks, so the figures disagree by a tick or two and
+ * the difference can go negative.
+ *
+ * A thread that exited during the phase has no task entry left, but its
+ * time stays in the process's stat line: the kernel adds a dead thread's
+ * utime, stime and runtime to the thread group's totals, and scales the
+ * process's utime+stime to the group's summed runtime, the same ns clock
+ * that schedstat reports (checked on Linux 6.18: a thread that ran 137 ms
+ * and exited left the stat total at 12 ticks with 0.7 ms in the live
+ * threads' schedstat). So the stat delta beyond the live threads' delta is
+ * the exited threads' part. That stat total is rounded down to ticks, in
+ * utime and stime separately, so one reading is up to 2 ticks low and a
+ * difference of two readings is up to 2 ticks off either way. The surplus
+ * is therefore counted when a thread seen in "before" is gone, where some
+ * is expected, and otherwise only beyond 2 ticks (a thread born and gone
+ * within the phase); else it is taken as rounding. Without schedstat the
+ * live threads come from ticks too, each rounded the same way, and the
+ * bound grows by 2 ticks a thread. The exited part counts as io.
+ * NOTE: so a thread born and gone within the phase that ran less than
+ * 2 ticks is missed, and the exited part has tick resolution.
+ */
 void procstat_diff(const struct procstat_snapshot *before,
                    const struct procstat_snapshot *after,
                    struct procstat_delta *out)
 {
-    double vcpu_s = 0;
+    int ns = before->has_schedstat && after->has_schedstat;
+    int64_t live = 0, vcpu = 0, exited = 0, surplus, slack;
+    int64_t total_us, vcpu_us;
+    int vanished = 0;
 
     memset(out, 0, sizeof(*out));
-    out->total_s =
-        times_total_s(&after->process) - times_total_s(&before->process);
+    out->method = ns ? "schedstat" : "procstat";
+    for (size_t i = 0; i < after->nthreads; i++) {
+        const struct procstat_thread *a = &after->threads[i];
+        int64_t d = thread_delta_ns(a, find_thread(before, a->tid), ns);
+
+        live += d;
+        if (is_vcpu_thread(a)) {
+            vcpu += d;
+            out->has_vcpu = 1;
+        }
+    }
+    for (size_t i = 0; i < before->nthreads; i++)
+        if (find_thread(after, before->threads[i].tid) == NULL)
+            vanished = 1;
+
+    /* From ticks, each live thread adds its own rounding of 2 ticks. */
+    slack = ticks_to_ns(ns ? 2 : 2 * (1 + after->nthreads));
+    surplus = times_ns(&after->process) - times_ns(&before->process) - live;
+    if (surplus > 0 && (vanished || surplus > slack))
+        exited = surplus;
+
+    /*
+     * Whole microseconds, io as the remainder: the figures are written
+     * with 6 decimals, and vcpu + io must add up to total as written.
+     */
+    total_us = (live + exited + 500) / 1000;
+    vcpu_us = (vcpu + 500) / 1000;
+    out->total_s = (double)total_us / 1e6;
+    out->exited_s = (double)exited / 1e9;
     out->guest_s = procstat_ticks_to_s(after->process.guest_time) -
                    procstat_ticks_to_s(before->process.guest_time);
     out->host_s = out->total_s - out->guest_s;
-
-    for (size_t i = 0; i < after->nthreads; i++) {
-        const struct procstat_thread *a = &after->threads[i];
-        const struct procstat_thread *b;
-
-        if (!is_vcpu_thread(a))
-            continue;
-        b = find_thread(before, a->tid);
-        if (b == NULL)
-            continue;
-        vcpu_s += times_total_s(&a->times) - times_total_s(&b->times);
-        out->has_vcpu = 1;
-    }
     if (out->has_vcpu) {
-        out->vcpu_s = vcpu_s;
-        out->io_s = out->total_s - vcpu_s;
+        out->vcpu_s = (double)vcpu_us / 1e6;
+        out->io_s = (double)(total_us - vcpu_us) / 1e6;
     }
 }
