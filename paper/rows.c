@@ -29,6 +29,8 @@ static const char *const text_names[ROW_N_TEXT] = {
     [ROW_STATUS] = "status",
     [ROW_FAILURE] = "failure",
     [ROW_CPU_METHOD] = "cpu_method",
+    [ROW_CPU_GUEST_METHOD] = "cpu_guest_method",
+    [ROW_CPU_THREAD_METHOD] = "cpu_thread_method",
     [ROW_CYCLES_METHOD] = "cycles_method",
     [ROW_GUEST_INSN_METHOD] = "guest_insn_method",
     [ROW_LAT_METHOD] = "lat_method",
@@ -51,10 +53,10 @@ static const struct {
     [ROW_ACHIEVED_QPS] = {"achieved_qps", ROW_N_TEXT},
     [ROW_WALL_S] = {"wall_s", ROW_N_TEXT},
     [ROW_CPU_TOTAL_S] = {"cpu_total_s", ROW_CPU_METHOD},
-    [ROW_CPU_GUEST_S] = {"cpu_guest_s", ROW_CPU_METHOD},
-    [ROW_CPU_HOST_S] = {"cpu_host_s", ROW_CPU_METHOD},
-    [ROW_CPU_VCPU_S] = {"cpu_vcpu_s", ROW_CPU_METHOD},
-    [ROW_CPU_IO_S] = {"cpu_io_s", ROW_CPU_METHOD},
+    [ROW_CPU_GUEST_S] = {"cpu_guest_s", ROW_CPU_GUEST_METHOD},
+    [ROW_CPU_HOST_S] = {"cpu_host_s", ROW_CPU_GUEST_METHOD},
+    [ROW_CPU_VCPU_S] = {"cpu_vcpu_s", ROW_CPU_THREAD_METHOD},
+    [ROW_CPU_IO_S] = {"cpu_io_s", ROW_CPU_THREAD_METHOD},
     [ROW_CYCLES] = {"cycles", ROW_CYCLES_METHOD},
     [ROW_HOST_INSTRUCTIONS] = {"host_instructions", ROW_CYCLES_METHOD},
     [ROW_GUEST_INSN] = {"guest_insn", ROW_GUEST_INSN_METHOD},
@@ -193,6 +195,16 @@ static void fill_row(struct row_set *set, const char *path,
     r->line = rec->line;
     for (int i = 0; i < ROW_N_TEXT; i++)
         r->text[i] = xstrdup(m->text[i] < 0 ? "" : rec->fields[m->text[i]]);
+    /* Files written before the CPU split had method columns of their own
+     * qualify the whole CPU group with cpu_method. */
+    if (m->text[ROW_CPU_GUEST_METHOD] < 0) {
+        free(r->text[ROW_CPU_GUEST_METHOD]);
+        r->text[ROW_CPU_GUEST_METHOD] = xstrdup(r->text[ROW_CPU_METHOD]);
+    }
+    if (m->text[ROW_CPU_THREAD_METHOD] < 0) {
+        free(r->text[ROW_CPU_THREAD_METHOD]);
+        r->text[ROW_CPU_THREAD_METHOD] = xstrdup(r->text[ROW_CPU_METHOD]);
+    }
 
     for (int i = 0; i < ROW_N_NUM; i++) {
         r->num[i] = NAN;

@@ -171,6 +171,20 @@ build/paper/ukreport --all-runs --data-dir "$tmp/pooled" \
     "$tmp/two-runs.csv" 2>/dev/null || fail "ukreport --all-runs"
 expect_line "$tmp/pooled/fig4.csv" '"unikernel dns (tcg/pc)",2.15,'
 
+# --- Split method columns: each CPU split has its own method ---
+# A 0 under cpu_thread_method "unavailable" is dropped and reported, while
+# cpu_method "procstat" keeps the total.
+cat >"$tmp/methods.csv" <<'EOF'
+run_id,system,workload,mode,rep,status,accel,machine,queries,cpu_total_s,cpu_method,cpu_guest_s,cpu_guest_method,cpu_vcpu_s,cpu_io_s,cpu_thread_method
+r1,unikernel,dns,paper,1,ok,tcg,pc,1000,0.5,procstat,,unavailable,0,,unavailable
+r1,unikernel,dns,paper,2,ok,tcg,pc,1000,0.7,procstat,,unavailable,,,unavailable
+EOF
+build/paper/ukreport --data-dir "$tmp/methods" "$tmp/methods.csv" \
+    2>"$tmp/methods.log" || fail "ukreport on split method columns"
+expect_line "$tmp/methods.log" 'column cpu_vcpu_s: value "0" but cpu_thread_method is unavailable'
+expect_line "$tmp/methods/fig4.csv" '"unikernel dns (tcg/pc)",0.6,'
+expect_line "$tmp/methods/fig4.vars" "have_vcpu = 0"
+
 # --- Bad input: a clear error, and the previous report is kept ---
 printf 'system,workload,mode\nunikernel,dns,paper\n' >"$tmp/bad.csv"
 cp "$tmp/kvm.md" "$tmp/kvm.md.before"
