@@ -457,10 +457,10 @@ static int64_t thread_delta_ns(const struct procstat_thread *a,
 /*
  * Total CPU of a phase. The live threads are summed thread by thread from
  * one source, so that total = vcpu + io exactly. Subtracting the vCPU from
- * the process's stat total instead mixes two sources: the kernel scales
- * the utime/stime split of the process and of each thread separately, and
- * rounds each down to ticks, so the figures disagree by a tick or two and
- * the difference can go negative.
+ * the process's stat total instead would mix two sources. The kernel
+ * scales the utime/stime split of the process and of each thread
+ * separately and rounds each down to ticks. So the figures disagree by a
+ * tick or two, and the difference can go negative.
  *
  * A thread that exited during the phase has no task entry left, but its
  * time stays in the process's stat line: the kernel adds a dead thread's

@@ -309,7 +309,7 @@ Test(procstat_read, fake_tree_garbled_stat)
 
 /*
  * Two readings of a QEMU process under KVM, without schedstat files: the
- * ticks stand in, and the method says so.
+ * ticks stand in, and the method names them.
  */
 Test(procstat_diff, fake_tree_ticks_split_vcpu_and_io)
 {
@@ -402,9 +402,9 @@ static void expect_sum_exact(const struct procstat_delta *d)
 }
 
 /*
- * A short TCG phase, the tester's case: 83 ms of CPU in which the process's
- * stat line moves by 8 ticks. The per-thread nanoseconds give the figure;
- * the 3 ms the ticks lack is rounding, not a thread that exited.
+ * A short TCG phase: 83 ms of CPU, in which the process's stat line moves
+ * by 8 ticks. The per-thread nanoseconds give the figure, and the 3 ms
+ * that the ticks lack is rounding, not a thread that exited.
  */
 Test(procstat_diff, fake_tree_schedstat_short_phase)
 {
@@ -433,7 +433,7 @@ Test(procstat_diff, fake_tree_schedstat_short_phase)
 
 /*
  * A worker thread that ran 30 ms in the phase and exited: only the
- * process's stat line still holds its time.
+ * process's stat line still contains its time.
  */
 Test(procstat_diff, fake_tree_thread_exits_mid_phase)
 {
