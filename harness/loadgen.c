@@ -179,6 +179,102 @@ static int check_answer(const struct loadgen_config *cfg, uint64_t i,
     return loadgen_dns_check(resp, rlen, q, qlen, 0, addr);
 }
 
+/* Copies up to 40 bytes of data as printable text into buf[cap]. */
+static void printable(const uint8_t *data, size_t len, char *buf, size_t cap)
+{
+    size_t o = 0;
+
+    for (size_t k = 0; k < len && k < 40 && o + 1 < cap; k++)
+        buf[o++] = data[k] >= 32 && data[k] < 127 ? (char)data[k] : '?';
+    buf[o] = '\0';
+}
+
+/* Writes the first A record address of a DNS response, or "none". */
+static void first_a_record(const uint8_t *resp, size_t rlen, size_t qlen,
+                           char *buf, size_t cap)
+{
+    size_t off = qlen;
+    uint16_t ancount = get16(resp + 6);
+
+    snprintf(buf, cap, "none");
+    for (uint16_t k = 0; k < ancount; k++) {
+        uint16_t rdlen;
+
+        off = skip_name(resp, rlen, off);
+        if (off == 0 || off + 10 > rlen)
+            return;
+        rdlen = get16(resp + off + 8);
+        if (get16(resp + off) == DNS_TYPE_A && rdlen == 4 && off + 14 <= rlen) {
+            snprintf(buf, cap, "%u.%u.%u.%u", resp[off + 10], resp[off + 11],
+                     resp[off + 12], resp[off + 13]);
+            return;
+        }
+        off += 10 + (size_t)rdlen;
+    }
+}
+
+/* Describes why a DNS response fails loadgen_dns_check() for query i. */
+static void describe_dns(const struct loadgen_config *cfg, uint64_t i,
+                         const uint8_t *resp, size_t rlen, char *buf,
+                         size_t cap)
+{
+    uint8_t q[MAX_PACKET];
+    size_t qlen = build_query(cfg, i, q, sizeof(q));
+    char name[64], got[32];
+    uint8_t addr[4];
+
+    loadgen_zone_entry((unsigned)((cfg->first_name + i) % LOADGEN_ZONE_NAMES),
+                       name, sizeof(name), addr);
+    if (rlen < qlen) {
+        snprintf(buf, cap, "%zu-byte response for %s, shorter than the query",
+                 rlen, name);
+    } else if (!(resp[2] & 0x80)) {
+        snprintf(buf, cap, "QR bit clear (a query, not a response) for %s",
+                 name);
+    } else if ((resp[3] & 0x0f) != 0) {
+        snprintf(buf, cap, "RCODE %d for %s, expected 0 (NOERROR)",
+                 resp[3] & 0x0f, name);
+    } else if (get16(resp + 4) != 1 ||
+               memcmp(resp + DNS_HEADER, q + DNS_HEADER, qlen - DNS_HEADER)) {
+        snprintf(buf, cap, "question section differs from the query for %s",
+                 name);
+    } else {
+        first_a_record(resp, rlen, qlen, got, sizeof(got));
+        snprintf(buf, cap, "A record %s for %s, expected %u.%u.%u.%u", got,
+                 name, addr[0], addr[1], addr[2], addr[3]);
+    }
+}
+
+/*
+ * Counts a wrong response and describes the first one. i is the query it
+ * names, or -1 when it names none.
+ */
+static void count_wrong(const struct loadgen_config *cfg,
+                        struct loadgen_result *res, int64_t i,
+                        const uint8_t *resp, size_t rlen)
+{
+    char text[48];
+
+    if (res->wrong++ > 0)
+        return;
+    if (i < 0 && cfg->workload == LOADGEN_ECHO) {
+        printable(resp, rlen, text, sizeof(text));
+        snprintf(res->wrong_example, sizeof(res->wrong_example),
+                 "%zu-byte echo \"%s\" matching no query sent", rlen, text);
+    } else if (i < 0) {
+        snprintf(res->wrong_example, sizeof(res->wrong_example),
+                 "%zu-byte DNS response matching no query sent", rlen);
+    } else if (cfg->workload == LOADGEN_ECHO) {
+        printable(resp, rlen, text, sizeof(text));
+        snprintf(res->wrong_example, sizeof(res->wrong_example),
+                 "echo \"%s\" (%zu bytes) for \"ukb %llu\"", text, rlen,
+                 (unsigned long long)i);
+    } else {
+        describe_dns(cfg, (uint64_t)i, resp, rlen, res->wrong_example,
+                     sizeof(res->wrong_example));
+    }
+}
+
 /*
  * Returns the query number a response claims to answer: the DNS id
  * mapped to the latest query sent with it, or the echo text's number.
@@ -291,6 +387,7 @@ int loadgen_sequential(const struct loadgen_config *cfg, uint64_t n,
             double left = deadline - now_s();
             struct pollfd p = {.fd = fd, .events = POLLIN};
             ssize_t got;
+            int64_t m;
 
             if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) == 0) {
                 if (now_s() >= deadline)
@@ -300,10 +397,13 @@ int loadgen_sequential(const struct loadgen_config *cfg, uint64_t n,
             got = recv(fd, r, sizeof(r), MSG_DONTWAIT);
             if (got < 0)
                 continue; /* ECONNREFUSED: the server is gone; time out */
-            if (match_index(cfg, r, (size_t)got, i + 1) != (int64_t)i)
-                continue; /* a late answer to an earlier query */
-            if (!check_answer(cfg, i, r, (size_t)got)) {
-                res->wrong++;
+            m = match_index(cfg, r, (size_t)got, i + 1);
+            if (m < 0 || !check_answer(cfg, (uint64_t)m, r, (size_t)got)) {
+                count_wrong(cfg, res, m, r, (size_t)got);
+                continue;
+            }
+            if (m != (int64_t)i) {
+                res->late++; /* an answer to an earlier query */
                 continue;
             }
             res->lat_us[res->nlat++] = to_us(now_s() - t0);
@@ -336,7 +436,8 @@ static void account(const struct loadgen_config *cfg,
                     struct loadgen_result *res, const double *sent_at,
                     uint8_t *answered, const uint8_t *r, size_t got, double t)
 {
-    int64_t i = match_index(cfg, r, got, res->sent);
+    int64_t first = match_index(cfg, r, got, res->sent);
+    int64_t i = first;
 
     /*
      * DNS ids repeat every 65536 queries: when the latest query with this
@@ -353,8 +454,11 @@ static void account(const struct loadgen_config *cfg,
         i -= 65536;
     }
     if (i < 0) {
-        /* A wrong answer, a duplicate or one after the timeout. */
-        res->wrong++;
+        /* A correct answer to the query its ID names came twice or late. */
+        if (first >= 0 && check_answer(cfg, (uint64_t)first, r, got))
+            res->late++;
+        else
+            count_wrong(cfg, res, first, r, got);
         return;
     }
     answered[i] = 1;

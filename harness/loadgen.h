@@ -33,8 +33,10 @@ struct loadgen_config {
 struct loadgen_result {
     uint64_t sent;
     uint64_t answered; /* correct responses */
-    uint64_t wrong;    /* responses matching no outstanding query: failed
-                          the check, duplicates, after the timeout */
+    uint64_t wrong;    /* responses that fail the check against the query
+                          their DNS ID or echo number names, or name none */
+    uint64_t late;     /* correct responses not counted as answered:
+                          duplicates and answers after the timeout */
     uint64_t lost;     /* no correct response within the timeout */
     uint64_t send_errors;
     double wall_s;         /* first send to last answer or timeout */
@@ -46,6 +48,7 @@ struct loadgen_result {
     uint64_t late_sends;   /* sends late by over 1 ms and one interval */
     uint32_t *lat_us;      /* latency of each answered query, microseconds */
     size_t nlat;
+    char wrong_example[192]; /* what the first wrong response got wrong */
 };
 
 /*

@@ -418,12 +418,18 @@ static void loadgen_config_for(const struct run *r, const struct target *t,
 }
 
 /*
- * Returns the reason a phase failed, or NULL: the system exited, or no
- * query was answered at all.
+ * Returns the reason a phase failed, or NULL: the system exited, no query
+ * was answered at all, or some answers were wrong (res; NULL when the
+ * phase's client does not check answers).
  */
 static const char *phase_failure(struct target *t, uint64_t answered,
-                                 uint64_t queries, char *buf, size_t cap)
+                                 uint64_t queries,
+                                 const struct loadgen_result *res, char *buf,
+                                 size_t cap)
 {
+    const char *why = NULL;
+    size_t used;
+
     if (!system_alive(&t->sys)) {
         int st = t->sys.wait_status;
 
@@ -433,12 +439,24 @@ static const char *phase_failure(struct target *t, uint64_t answered,
         t->up = 0;
         return buf;
     }
+    buf[0] = '\0';
     if (queries > 0 && answered == 0) {
-        snprintf(buf, cap, "no query of %llu answered",
+        snprintf(buf, cap, "no query of %llu answered; ",
                  (unsigned long long)queries);
-        return buf;
+        why = buf;
     }
-    return NULL;
+    if (res && res->wrong > 0) {
+        used = strlen(buf);
+        snprintf(buf + used, cap - used,
+                 "%llu of %llu responses wrong, the first: %s; ",
+                 (unsigned long long)res->wrong,
+                 (unsigned long long)(res->wrong + res->answered),
+                 res->wrong_example);
+        why = buf;
+    }
+    if (why && strlen(buf) >= 2)
+        buf[strlen(buf) - 2] = '\0'; /* the last "; " */
+    return why;
 }
 
 static void warm_up(struct run *r, struct target *t)
@@ -465,7 +483,7 @@ static void idle_phase(struct run *r, struct target *t)
     while (system_now() < end && !stop_requested())
         usleep(20000);
     phase_end(&r->rc, t, &p, "idle", 1, NULL,
-              phase_failure(t, 0, 0, why, sizeof(why)));
+              phase_failure(t, 0, 0, NULL, why, sizeof(why)));
 }
 
 /* CPU seconds the harness itself has used (user + system). */
@@ -512,7 +530,7 @@ static void paper_rep(struct run *r, struct target *t, int rep)
     tr.lat_us = res.lat_us;
     tr.nlat = res.nlat;
     tr.lat_method = "harness-client";
-    failure = phase_failure(t, res.answered, res.sent, why, sizeof(why));
+    failure = phase_failure(t, res.answered, res.sent, &res, why, sizeof(why));
 
     /* Totals for the summary, from the same readings as the row. */
     if (!failure && before) {
@@ -577,7 +595,7 @@ static void rate_step(struct run *r, struct target *t, double rate)
     tr.lat_us = res.lat_us;
     tr.nlat = res.nlat;
     tr.lat_method = "harness-client";
-    failure = phase_failure(t, res.answered, res.sent, why, sizeof(why));
+    failure = phase_failure(t, res.answered, res.sent, &res, why, sizeof(why));
     /* A generator that fell behind did not offer the rate it claims. */
     if (!failure &&
         !loadgen_held_rate(&res, rate, r->prof.rate_s, why, sizeof(why)))
@@ -619,7 +637,7 @@ static void dnsperf_phase(struct run *r, struct target *t)
     tr.lat_us = res.lat_us;
     tr.nlat = res.nlat;
     tr.lat_method = "dnsperf";
-    failure = phase_failure(t, res.noerror, res.sent, why, sizeof(why));
+    failure = phase_failure(t, res.noerror, res.sent, NULL, why, sizeof(why));
     phase_end(&r->rc, t, &p, "dnsperf", 1, &tr, failure);
     dnsperf_result_free(&res);
 }

@@ -1,8 +1,16 @@
 /*
- * loadgen: DNS query bytes, the response check and latency percentiles.
+ * loadgen: DNS query bytes, the response check, latency percentiles, and
+ * wrong answers from a responder thread on 127.0.0.1.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../loadgen.h"
 
@@ -197,4 +205,121 @@ Test(loadgen_rate, schedule_check_flags_lag)
     r.late_sends = 11; /* 1.1% of the sends late */
     cr_expect_eq(loadgen_held_rate(&r, 1000, 1.0, why, sizeof(why)), 0);
     cr_expect(strstr(why, "11 of 1000 sends late") != NULL, "why: %s", why);
+}
+
+/*
+ * A DNS responder on 127.0.0.1 in a thread of the test: it answers every
+ * query, but with the address 10.9.9.9 when the query ID is 2 mod 3.
+ */
+struct wrong_responder {
+    int fd;
+    unsigned port;
+    volatile int stop;
+    pthread_t thread;
+};
+
+static void *respond(void *arg)
+{
+    struct wrong_responder *w = arg;
+
+    while (!w->stop) {
+        struct pollfd p = {.fd = w->fd, .events = POLLIN};
+        struct sockaddr_in from;
+        socklen_t fromlen = sizeof(from);
+        uint8_t buf[600];
+        static const uint8_t rr[] = {0xc0, 0x0c, 0,    1,    0, 1,
+                                     0,    0,    0x0e, 0x10, 0, 4};
+        unsigned index;
+        ssize_t n;
+        size_t len;
+
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        n = recvfrom(w->fd, buf, 500, 0, (struct sockaddr *)&from, &fromlen);
+        if (n < 13 || sscanf((char *)buf + 13, "server%u", &index) != 1)
+            continue;
+        len = (size_t)n;
+        buf[2] = 0x85; /* QR AA RD */
+        buf[7] = 1;    /* ANCOUNT */
+        memcpy(buf + len, rr, sizeof(rr));
+        len += sizeof(rr);
+        if ((buf[0] << 8 | buf[1]) % 3 == 2) {
+            memcpy(buf + len, "\x0a\x09\x09\x09", 4);
+        } else {
+            buf[len] = 10;
+            buf[len + 1] = 0;
+            buf[len + 2] = (uint8_t)(index >> 8);
+            buf[len + 3] = (uint8_t)index;
+        }
+        len += 4;
+        sendto(w->fd, buf, len, 0, (struct sockaddr *)&from, fromlen);
+    }
+    return NULL;
+}
+
+static void responder_start(struct wrong_responder *w)
+{
+    struct sockaddr_in a = {0};
+    socklen_t alen = sizeof(a);
+
+    memset(w, 0, sizeof(*w));
+    w->fd = socket(AF_INET, SOCK_DGRAM, 0);
+    cr_assert_geq(w->fd, 0);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(w->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    cr_assert_eq(getsockname(w->fd, (struct sockaddr *)&a, &alen), 0);
+    w->port = ntohs(a.sin_port);
+    cr_assert_eq(pthread_create(&w->thread, NULL, respond, w), 0);
+}
+
+static void responder_stop(struct wrong_responder *w)
+{
+    w->stop = 1;
+    pthread_join(w->thread, NULL);
+    close(w->fd);
+}
+
+Test(loadgen_wrong, sequential_counts_and_describes)
+{
+    struct wrong_responder w;
+    struct loadgen_config cfg = {.workload = LOADGEN_DNS, .timeout_s = 0.5};
+    struct loadgen_result res;
+    char err[256] = "";
+
+    responder_start(&w);
+    cfg.port = w.port;
+    cr_assert_eq(loadgen_sequential(&cfg, 9, &res, NULL, err, sizeof(err)), 0,
+                 "%s", err);
+    responder_stop(&w);
+    cr_expect_eq(res.sent, 9);
+    cr_expect_eq(res.answered, 6);
+    cr_expect_eq(res.wrong, 3);
+    cr_expect_eq(res.lost, 3);
+    cr_expect_str_eq(res.wrong_example, "A record 10.9.9.9 for "
+                                        "server2.local.org, expected 10.0.0.2");
+    loadgen_result_free(&res);
+}
+
+Test(loadgen_wrong, rate_counts_and_describes)
+{
+    struct wrong_responder w;
+    struct loadgen_config cfg = {.workload = LOADGEN_DNS, .timeout_s = 0.5};
+    struct loadgen_result res;
+    char err[256] = "";
+
+    responder_start(&w);
+    cfg.port = w.port;
+    cfg.first_name = 100;
+    cr_assert_eq(loadgen_rate(&cfg, 20, 0.5, &res, NULL, err, sizeof(err)), 0,
+                 "%s", err);
+    responder_stop(&w);
+    cr_expect_eq(res.sent, 10);
+    cr_expect_eq(res.answered, 7);
+    cr_expect_eq(res.wrong, 3);
+    cr_expect_eq(res.late, 0);
+    cr_expect_str_eq(res.wrong_example,
+                     "A record 10.9.9.9 for server102.local.org, expected "
+                     "10.0.0.102");
+    loadgen_result_free(&res);
 }

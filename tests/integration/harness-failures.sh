@@ -111,7 +111,55 @@ if [ -e "$tmp/badcsv/runs" ]; then
     exit 1
 fi
 
-# 4. No stand-in left running.
+# 4. Ready, answering, but every query with an ID of 2 mod 3 gets a wrong
+# address: the phases with such answers fail and say what was wrong.
+cat >"$server" <<'SCRIPT'
+#!/usr/bin/perl
+use strict;
+use warnings;
+use IO::Select;
+use IO::Socket::INET;
+my %arg = @ARGV;
+my $dns = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+    LocalPort => $arg{"--port"}, Proto => "udp") or die "stand-in: $!";
+my $control = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+    LocalPort => $arg{"--control-port"}, Proto => "udp") or die "stand-in: $!";
+$| = 1;
+print "bench: ready workload=dns (stand-in with wrong answers)\n";
+my $select = IO::Select->new($dns, $control);
+my $n = 0;
+my $end = time + 60;
+while (time < $end) {
+    for my $fh ($select->can_read(1)) {
+        my $peer = $fh->recv(my $q, 600);
+        if ($fh == $control) {
+            my $line = "bench: counters rx=$n tx=$n dropped=0 answered=$n";
+            if ($q =~ /^poweroff/) {
+                print "$line\n";
+                exit 0;
+            }
+            $fh->send("$line\n", 0, $peer);
+            next;
+        }
+        $n++;
+        my ($id) = unpack "n", $q;
+        my ($i) = substr($q, 13) =~ /^server(\d+)/;
+        my $addr = $id % 3 == 2 ? pack("C4", 10, 9, 9, 9)
+                                : pack("C4", 10, 0, $i >> 8, $i & 255);
+        my $r = $q;
+        substr($r, 2, 2) = "\x85\x00";
+        substr($r, 6, 2) = "\x00\x01";
+        $r .= "\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04" . $addr;
+        $fh->send($r, 0, $peer);
+    }
+}
+SCRIPT
+chmod +x "$server"
+run_case wrong
+expect "$tmp/wrong/tiny.csv" paper "failed|1 of 3 responses wrong, the first: A record 10.9.9.9 for server2.local.org, expected 10.0.0.2*"
+expect "$tmp/wrong/tiny.csv" rate "failed|3 of 10 responses wrong, the first: A record 10.9.9.9 for server2.local.org*"
+
+# 5. No stand-in left running.
 if pgrep -f "$tmp/build" >/dev/null; then
     echo "harness-failures: a stand-in server outlived ukbench"
     exit 1
