@@ -1,9 +1,10 @@
 #!/bin/sh
-# A system that stops answering, and one that exits, must each become
-# failed rows carrying the reason and the system's last output, while the
-# run goes on and stops every child. Stand-in "native servers" (shell
-# scripts in a temporary build folder) print the ready line and then hang
-# or exit, so the test needs no guest.
+# A system that stops answering, one that exits and one that answers
+# wrongly must each become failed rows carrying the reason and the
+# system's last output, while the run goes on and stops every child.
+# Stand-in "native servers" (scripts in a temporary build folder) print
+# the ready line and then hang, exit or answer wrongly, so the test needs
+# no guest.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -77,6 +78,7 @@ SCRIPT
 chmod +x "$server"
 run_case hung
 expect "$tmp/hung/tiny.csv" boot "ok|"
+expect "$tmp/hung/tiny.csv" idle "failed|linux-native stopped answering: no correct answer to a check lookup after the idle phase*"
 expect "$tmp/hung/tiny.csv" paper "failed|no query of 3 answered*never answers*"
 
 # 2. Ready, then gone: the paper phase finds the process exited.
@@ -156,6 +158,7 @@ while (time < $end) {
 SCRIPT
 chmod +x "$server"
 run_case wrong
+expect "$tmp/wrong/tiny.csv" idle "ok|"
 expect "$tmp/wrong/tiny.csv" paper "failed|1 of 3 responses wrong, the first: A record 10.9.9.9 for server2.local.org, expected 10.0.0.2*"
 expect "$tmp/wrong/tiny.csv" rate "failed|3 of 10 responses wrong, the first: A record 10.9.9.9 for server2.local.org*"
 
