@@ -15,6 +15,15 @@
 
 #include "loadgen.h"
 
+/*
+ * How long a CPU reading waits for the system's running threads to stop,
+ * so that the work of a phase's last query is counted in that phase and
+ * not the next (see procstat_read_settled). Handling one query takes tens
+ * of microseconds. A thread still running after this wait, a busy vCPU for
+ * instance, is read up to one scheduler tick (1/CONFIG_HZ) behind.
+ */
+#define CPU_SETTLE_US 20000
+
 /* Sum of the non-idle ticks of all CPUs from /proc/stat, or 0. */
 static uint64_t host_busy_ticks(void)
 {
@@ -161,7 +170,8 @@ void phase_begin(struct run_context *rc, struct target *t, struct phase *p)
     p->before = malloc(sizeof(*p->before));
     if (p->before && t->sys.pid > 0)
         p->have_before =
-            procstat_read(NULL, t->sys.pid, p->before, err, sizeof(err)) == 0;
+            procstat_read_settled(NULL, t->sys.pid, CPU_SETTLE_US, p->before,
+                                  err, sizeof(err)) == 0;
     if (t->counting)
         p->insn0 = insn_read(&t->ic);
     if (is_qemu_kind(t->kind) && rc->accel == QEMU_ACCEL_KVM)
@@ -188,7 +198,8 @@ static double fill_cpu(struct run_context *rc, struct target *t,
     char err[256];
 
     if (!after || !p->have_before ||
-        procstat_read(NULL, t->sys.pid, after, err, sizeof(err)) < 0) {
+        procstat_read_settled(NULL, t->sys.pid, CPU_SETTLE_US, after, err,
+                              sizeof(err)) < 0) {
         free(after);
         return -1;
     }

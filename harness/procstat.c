@@ -216,7 +216,7 @@ static int read_small_file(const char *path, char *buf, size_t cap)
 
 /* Reads and parses one stat file; -errno, or -EINVAL if unparsable. */
 static int read_stat_file(const char *path, pid_t *pid, char *name,
-                          struct procstat_times *times, char *err,
+                          struct procstat_times *times, char *state, char *err,
                           size_t err_cap)
 {
     char buf[4096];
@@ -229,6 +229,8 @@ static int read_stat_file(const char *path, pid_t *pid, char *name,
     rc = procstat_parse_stat(buf, pid, name, PROCSTAT_NAME_MAX, times);
     if (rc < 0)
         procstat_err(err, err_cap, path, "not a stat line", -rc);
+    else if (state != NULL)
+        *state = strrchr(buf, ')')[2]; /* parse_stat checked the letter */
     return rc;
 }
 
@@ -281,6 +283,7 @@ static int read_threads(const char *root, pid_t pid,
         return rc;
     }
     out->nthreads = 0;
+    out->nrunning = 0;
     out->has_schedstat = 1;
     while ((errno = 0, entry = readdir(dir)) != NULL) {
         struct procstat_thread *t;
@@ -312,8 +315,8 @@ static int read_threads(const char *root, pid_t pid,
             procstat_err(err, err_cap, path, "path too long", -rc);
             break;
         }
-        rc = read_stat_file(stat_path, &t->tid, t->name, &t->times, err,
-                            err_cap);
+        rc = read_stat_file(stat_path, &t->tid, t->name, &t->times, &t->state,
+                            err, err_cap);
         if (rc == -ENOENT || rc == -ESRCH) {
             rc = 0; /* the thread exited after readdir: skip it */
             if (err != NULL && err_cap > 0)
@@ -326,6 +329,7 @@ static int read_threads(const char *root, pid_t pid,
         if (ss_rc < 0)
             out->has_schedstat = 0;
         schedstat_seen |= nonzero;
+        out->nrunning += t->state == 'R';
         out->nthreads++;
     }
     /* Every thread "0 0 0": schedstat accounting is off in this kernel. */
@@ -351,13 +355,34 @@ int procstat_read(const char *proc_root, pid_t pid,
         procstat_err(err, err_cap, root, "path too long", -rc);
         return rc;
     }
-    rc =
-        read_stat_file(path, &out->pid, out->name, &out->process, err, err_cap);
+    rc = read_stat_file(path, &out->pid, out->name, &out->process, NULL, err,
+                        err_cap);
     if (rc == -ENOENT)
         rc = -ESRCH;
     if (rc < 0)
         return rc;
     return read_threads(root, pid, out, err, err_cap);
+}
+
+int procstat_read_settled(const char *proc_root, pid_t pid,
+                          unsigned max_wait_us, struct procstat_snapshot *out,
+                          char *err, size_t err_cap)
+{
+    const unsigned step_us = 200;
+    unsigned waited_us = 0;
+    int rc;
+
+    for (;;) {
+        rc = procstat_read(proc_root, pid, out, err, err_cap);
+        if (rc < 0 || out->nrunning == 0 || waited_us >= max_wait_us)
+            return rc;
+        if (usleep(step_us) < 0 && errno != EINTR) {
+            rc = -errno;
+            procstat_err(err, err_cap, "usleep", "wait failed", -rc);
+            return rc;
+        }
+        waited_us += step_us;
+    }
 }
 
 int procstat_read_mem(const char *proc_root, pid_t pid,

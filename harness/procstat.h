@@ -32,6 +32,7 @@ struct procstat_thread {
     char name[PROCSTAT_NAME_MAX]; /* e.g. "CPU 0/TCG", "CPU 0/KVM" */
     struct procstat_times times;
     uint64_t run_ns; /* schedstat on-CPU time; only if has_schedstat */
+    char state;      /* stat field 3: R running or runnable, S, D, ... */
 };
 
 /* One reading of a process: its own totals and each live thread. */
@@ -40,6 +41,7 @@ struct procstat_snapshot {
     char name[PROCSTAT_NAME_MAX];
     struct procstat_times process; /* includes threads that have exited */
     int has_schedstat;             /* run_ns was read for every thread */
+    size_t nrunning;               /* threads in state R at the reading */
     size_t nthreads;
     struct procstat_thread threads[PROCSTAT_MAX_THREADS];
 };
@@ -108,6 +110,21 @@ int procstat_parse_status(const char *text, struct procstat_mem *out);
  */
 int procstat_read(const char *proc_root, pid_t pid,
                   struct procstat_snapshot *out, char *err, size_t err_cap);
+
+/*
+ * Reads as procstat_read, and re-reads every 200 us while a thread is in
+ * state R, for at most max_wait_us. The kernel adds a running thread's
+ * current slice to its schedstat and stat times only at the next scheduler
+ * tick or when the thread stops (on Linux 6.18 with HZ=250, a busy
+ * thread's schedstat advanced in 4 ms steps). So a reading taken while a
+ * thread runs misses that slice, such as a server's handling of the last
+ * query of a phase. out->nrunning is the count still in state R at the last
+ * reading. On the calling process, whose reading thread is always R, it waits
+ * the full max_wait_us.
+ */
+int procstat_read_settled(const char *proc_root, pid_t pid,
+                          unsigned max_wait_us, struct procstat_snapshot *out,
+                          char *err, size_t err_cap);
 
 /* Reads VmHWM and VmRSS of pid; returns and reports as procstat_read. */
 int procstat_read_mem(const char *proc_root, pid_t pid,

@@ -529,6 +529,41 @@ Test(procstat_read, fake_tree_schedstat_all_zero)
     free(s);
 }
 
+/* The settled reader returns the state of each thread and counts R. */
+Test(procstat_read, fake_tree_settled_counts_running)
+{
+    static const struct fake_thread t[] = {
+        {970, "qemu-system-x86", 10, 0, 0, 100000000},
+        {971, "CPU 0/TCG", 20, 0, 0, 200000000},
+    };
+    struct procstat_snapshot *s = calloc(1, sizeof(*s));
+    char *root = make_temp_root();
+    char path[512], line[512], err[256] = "";
+
+    cr_assert_not_null(s);
+    fake_process(root, 970, 30, 0, 0, t, 2);
+    cr_assert_eq(procstat_read_settled(root, 970, 1000, s, err, sizeof(err)), 0,
+                 "%s", err);
+    cr_expect_eq(s->nrunning, 0);
+    for (size_t i = 0; i < s->nthreads; i++)
+        cr_expect_eq(s->threads[i].state, 'S');
+
+    /* The vCPU stays in state R: the reader gives up after 1 ms. */
+    snprintf(path, sizeof(path), "%s/970/task/971/stat", root);
+    format_stat(line, sizeof(line), 971, "CPU 0/TCG", 20, 0, 0);
+    cr_assert_not_null(strstr(line, ") S "));
+    strstr(line, ") S ")[2] = 'R';
+    write_file(path, line);
+    cr_assert_eq(procstat_read_settled(root, 970, 1000, s, err, sizeof(err)), 0,
+                 "%s", err);
+    cr_expect_eq(s->nrunning, 1);
+    for (size_t i = 0; i < s->nthreads; i++)
+        cr_expect_eq(s->threads[i].state, s->threads[i].tid == 971 ? 'R' : 'S');
+    remove_tree(root);
+    free(root);
+    free(s);
+}
+
 /* The boot phase: every thread counts from 0, and the vCPU is matched. */
 Test(procstat_diff, fake_tree_from_process_start)
 {
