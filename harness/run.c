@@ -383,21 +383,30 @@ static void boot_target(struct run *r, struct target *t, unsigned mem_mb,
         t->pc.available;
 }
 
+/* Stops t; with verbose, prints its counters line or why there is none. */
 static void stop_target(struct target *t, int verbose)
 {
-    char err[2048], counters[256];
+    const char *name = system_kind_name(t->kind);
+    char err[2048] = "", counters[256] = "";
     int status;
+    int stopped = 0;
 
     if (t->pc_open)
         perfctr_close(&t->pc);
     t->pc_open = 0;
-    if (t->sys.pid > 0 && !t->sys.exited &&
-        system_stop(&t->sys, 10, &status, counters, sizeof(counters), err,
-                    sizeof(err)) < 0 &&
-        verbose)
-        fprintf(stderr, "run: %s: %s\n", system_kind_name(t->kind), err);
-    else if (verbose && counters[0])
-        printf("%s: %s\n", system_kind_name(t->kind), counters);
+    if (t->sys.pid > 0 && !t->sys.exited) {
+        stopped = 1;
+        if (system_stop(&t->sys, 10, &status, counters, sizeof(counters), err,
+                        sizeof(err)) < 0 &&
+            verbose)
+            fprintf(stderr, "run: %s: %s\n", name, err);
+    }
+    if (verbose && counters[0])
+        printf("%s: %s\n", name, counters);
+    else if (verbose && stopped)
+        printf("%s: no counters line\n", name);
+    else if (verbose)
+        printf("%s: no counters line (it was not running at the end)\n", name);
     system_kill(&t->sys);
     if (t->counting)
         insn_close(&t->ic);

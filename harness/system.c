@@ -549,8 +549,14 @@ static void drain_native(struct system *s, double timeout_s)
         n = read(s->ready_fd, buf, sizeof(buf));
         if (n <= 0)
             break;
-        if ((size_t)n > room)
-            n = (ssize_t)room;
+        /* Keep the newest output: the counters line comes last. */
+        if ((size_t)n > room) {
+            size_t drop = (size_t)n - room;
+
+            memmove(s->native_out, s->native_out + drop,
+                    s->native_out_len - drop);
+            s->native_out_len -= drop;
+        }
         memcpy(s->native_out + s->native_out_len, buf, (size_t)n);
         s->native_out_len += (size_t)n;
         s->native_out[s->native_out_len] = '\0';
@@ -589,13 +595,18 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Copies the last line of text that starts with prefix into out. */
+/*
+ * Copies the last line of text that starts with prefix into out, or ""
+ * when there is none (text may be NULL).
+ */
 static void last_line_with(const char *text, const char *prefix, char *out,
                            size_t cap)
 {
     const char *found = NULL;
     const char *p = text;
 
+    if (cap == 0)
+        return;
     out[0] = '\0';
     while (p && (p = strstr(p, prefix))) {
         found = p;

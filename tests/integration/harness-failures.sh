@@ -92,6 +92,12 @@ SCRIPT
 chmod +x "$server"
 run_case crashed
 expect "$tmp/crashed/tiny.csv" paper "failed|*exited during the phase (status 3)*exiting with status 3*"
+if ! grep -q "^linux-native: no counters line (it was not running" \
+    "$tmp/crashed.log"; then
+    echo "harness-failures: crashed: no \"no counters line\" in the output"
+    cat "$tmp/crashed.log"
+    exit 1
+fi
 
 # 3. A results file with another header stops the run before any boot.
 mkdir -p "$tmp/badcsv"
@@ -159,6 +165,11 @@ SCRIPT
 chmod +x "$server"
 run_case wrong
 expect "$tmp/wrong/tiny.csv" idle "ok|"
+if ! grep -q "^linux-native: bench: counters rx=" "$tmp/wrong.log"; then
+    echo "harness-failures: wrong: the stand-in's counters line is missing"
+    cat "$tmp/wrong.log"
+    exit 1
+fi
 expect "$tmp/wrong/tiny.csv" paper "failed|1 of 3 responses wrong, the first: A record 10.9.9.9 for server2.local.org, expected 10.0.0.2*"
 expect "$tmp/wrong/tiny.csv" rate "failed|3 of 10 responses wrong, the first: A record 10.9.9.9 for server2.local.org*"
 
