@@ -59,7 +59,9 @@ int boot_insn_setup(struct insn_counter *ic, enum system_kind kind,
 {
     char rel[PATH_MAX];
     char plugin[PATH_MAX];
+    char plugin_esc[PATH_MAX * 2], out_esc[PATH_MAX * 2];
     char err[512];
+    int n;
 
     if (kind == SYSTEM_LINUX_NATIVE) {
         snprintf(why, whycap, "no guest: a native process");
@@ -79,8 +81,16 @@ int boot_insn_setup(struct insn_counter *ic, enum system_kind kind,
         snprintf(why, whycap, "%s", err);
         return 0;
     }
-    if (insn_plugin_arg(ic, plugin, BOOT_INSN_MODE, arg, cap) < 0) {
-        snprintf(why, whycap, "plugin argument too long");
+    /*
+     * The argument insn_plugin_arg() would build, with the commas in both
+     * paths doubled for QEMU's option parser instead of rejected.
+     */
+    qemu_opt_escape(plugin, plugin_esc, sizeof(plugin_esc));
+    qemu_opt_escape(ic->path, out_esc, sizeof(out_esc));
+    n = snprintf(arg, cap, "%s,out=%s,mode=%s", plugin_esc, out_esc,
+                 BOOT_INSN_MODE);
+    if (n < 0 || (size_t)n >= cap) {
+        snprintf(why, whycap, "plugin argument longer than %zu bytes", cap);
         insn_close(ic);
         return 0;
     }

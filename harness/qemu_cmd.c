@@ -44,6 +44,41 @@ static void add(struct argv_builder *b, const char *fmt, ...)
     b->argv[b->argc] = NULL;
 }
 
+size_t qemu_opt_escape(const char *value, char *buf, size_t cap)
+{
+    size_t n = 0, written = 0;
+
+    for (const char *p = value; *p; p++) {
+        size_t len = *p == ',' ? 2 : 1;
+
+        /* A pair is written whole or not at all: half is a separator. */
+        if (written == n && n + len < cap) {
+            buf[n] = *p;
+            if (len == 2)
+                buf[n + 1] = ',';
+            written += len;
+        }
+        n += len;
+    }
+    if (cap > 0)
+        buf[written] = '\0';
+    return n;
+}
+
+/* Returns a heap copy of value with commas doubled, or NULL. */
+static char *escaped(struct argv_builder *b, const char *value)
+{
+    size_t n = qemu_opt_escape(value, NULL, 0);
+    char *s = malloc(n + 1);
+
+    if (!s) {
+        b->failed = 1;
+        return NULL;
+    }
+    qemu_opt_escape(value, s, n + 1);
+    return s;
+}
+
 void qemu_config_init(struct qemu_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -89,8 +124,13 @@ static void add_net(struct argv_builder *b, const struct qemu_config *cfg)
             "hostfwd=udp:127.0.0.1:%u-:%u",
             cfg->host_port, cfg->guest_port, cfg->control_port,
             BENCH_CONTROL_PORT);
-    else
-        add(b, "tap,id=n0,ifname=%s,script=no,downscript=no", cfg->tap_ifname);
+    else {
+        char *ifname = escaped(b, cfg->tap_ifname);
+
+        if (ifname)
+            add(b, "tap,id=n0,ifname=%s,script=no,downscript=no", ifname);
+        free(ifname);
+    }
 
     /*
      * pc: legacy virtio-net over PCI with no option ROM (iPXE would add
@@ -147,6 +187,11 @@ char **qemu_cmd_build(const struct qemu_config *cfg, char *err, size_t errlen)
         add(&b, "%s", cfg->append);
     }
 
+    /*
+     * QEMU 7.2 takes everything after "file:" in -serial as the path, so
+     * it stays as given; the values of -qmp, -chardev and -netdev are
+     * comma-separated options, where a comma in a path must be doubled.
+     */
     add(&b, "-serial");
     if (cfg->serial)
         add(&b, "file:%s", cfg->serial);
@@ -164,8 +209,12 @@ char **qemu_cmd_build(const struct qemu_config *cfg, char *err, size_t errlen)
     add(&b, "isa-debug-exit,iobase=0x%x,iosize=0x04", BENCH_EXIT_PORT);
 
     if (cfg->qmp) {
+        char *qmp = escaped(&b, cfg->qmp);
+
         add(&b, "-qmp");
-        add(&b, "unix:%s,server=on,wait=off", cfg->qmp);
+        if (qmp)
+            add(&b, "unix:%s,server=on,wait=off", qmp);
+        free(qmp);
     }
     add_net(&b, cfg);
     if (cfg->plugin) {

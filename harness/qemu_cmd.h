@@ -30,7 +30,9 @@ struct qemu_config {
     unsigned host_port;     /* user net: 127.0.0.1 port forwarded to... */
     unsigned guest_port;    /* ...this guest UDP port (the service) */
     unsigned control_port;  /* user net: host port forwarded to 7777 */
-    const char *plugin;     /* "-plugin" argument, NULL: no plugin */
+    const char *plugin;     /* "-plugin" argument with the commas inside
+                               its values doubled (qemu_opt_escape), NULL:
+                               no plugin */
 };
 
 /*
@@ -47,6 +49,15 @@ void qemu_config_init(struct qemu_config *cfg);
  * of 0) or memory runs out.
  */
 char **qemu_cmd_build(const struct qemu_config *cfg, char *err, size_t errlen);
+
+/*
+ * Writes value into buf[cap] with every comma doubled, as QEMU's
+ * comma-separated option values need (a path in "path=..."). Returns the
+ * length the result needs without the NUL, like snprintf; a truncated
+ * result ends before a comma pair rather than inside it. buf may be NULL
+ * when cap is 0.
+ */
+size_t qemu_opt_escape(const char *value, char *buf, size_t cap);
 
 /* Frees an argv returned by qemu_cmd_build(); NULL is ignored. */
 void qemu_cmd_free(char **argv);
