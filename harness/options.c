@@ -244,7 +244,8 @@ static const char boot_usage[] =
     "  --workload dns|echo    service (required)\n"
     "  --port P               127.0.0.1 port of the service (default: a\n"
     "                         free one)\n"
-    "  --serial-log FILE      keep the serial log (native: stdout) here\n";
+    "  --serial-log FILE      keep the serial log here (linux-native: the\n"
+    "                         server's stdout and stderr)\n";
 
 int options_parse_boot(int argc, char **argv, struct boot_options *o, char *err,
                        size_t errlen)

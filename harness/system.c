@@ -234,14 +234,12 @@ static int spawn(struct system *s, char **argv, int out_fd, int err_fd,
     return 0;
 }
 
-static int open_log(const struct system *s, const char *name, char *err,
-                    size_t errlen)
+/* Opens the log at path, emptied; O_APPEND keeps two writers' lines whole. */
+static int open_log(const char *path, char *err, size_t errlen)
 {
-    char path[PATH_MAX];
-    int fd;
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
 
-    snprintf(path, sizeof(path), "%s/%s", s->cfg.work_dir, name);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         snprintf(err, errlen, "system: %s: open failed: %s", path,
                  strerror(errno));
@@ -251,6 +249,7 @@ static int open_log(const struct system *s, const char *name, char *err,
 static int start_qemu(struct system *s, int pipe_w, char *err, size_t errlen)
 {
     struct qemu_config q;
+    char path[PATH_MAX];
     char **argv;
     char *append = guest_append(s, err, errlen);
     int log_fd;
@@ -282,7 +281,8 @@ static int start_qemu(struct system *s, int pipe_w, char *err, size_t errlen)
     free(append);
     if (!argv)
         return -1;
-    log_fd = open_log(s, "qemu.log", err, errlen);
+    snprintf(path, sizeof(path), "%s/qemu.log", s->cfg.work_dir);
+    log_fd = open_log(path, err, errlen);
     if (log_fd < 0) {
         qemu_cmd_free(argv);
         return -1;
@@ -293,12 +293,16 @@ static int start_qemu(struct system *s, int pipe_w, char *err, size_t errlen)
     return rc;
 }
 
+/*
+ * Starts the native server with stdout on the ready pipe and stderr in
+ * its log (s->serial_path), where the harness copies stdout as it reads.
+ */
 static int start_native(struct system *s, int pipe_w, char *err, size_t errlen)
 {
     char port[16], control[16];
     char *argv[] = {s->image, "--address",      "127.0.0.1", "--port",
                     port,     "--control-port", control,     NULL};
-    int log_fd = open_log(s, "server.log", err, errlen);
+    int log_fd = open_log(s->serial_path, err, errlen);
     int rc;
 
     if (log_fd < 0)
@@ -306,8 +310,69 @@ static int start_native(struct system *s, int pipe_w, char *err, size_t errlen)
     snprintf(port, sizeof(port), "%u", s->port);
     snprintf(control, sizeof(control), "%u", s->control_port);
     rc = spawn(s, argv, pipe_w, log_fd, -1, err, errlen);
-    close(log_fd);
+    if (rc < 0)
+        close(log_fd);
+    else
+        s->native_log_fd = log_fd;
     return rc;
+}
+
+/*
+ * Keeps n bytes of the native server's stdout: the newest 4 kB in
+ * s->native_out, all of it in its log.
+ */
+static void keep_native_out(struct system *s, const char *buf, size_t n)
+{
+    size_t room = sizeof(s->native_out) - 1 - s->native_out_len;
+
+    if (s->native_log_fd >= 0 &&
+        write(s->native_log_fd, buf, n) != (ssize_t)n) {
+        fprintf(stderr,
+                "system: %s: write failed: %s; the log misses "
+                "server output from here on\n",
+                s->serial_path, strerror(errno));
+        close(s->native_log_fd);
+        s->native_log_fd = -1;
+    }
+    if (n > sizeof(s->native_out) - 1) {
+        buf += n - (sizeof(s->native_out) - 1);
+        n = sizeof(s->native_out) - 1;
+    }
+    /* Drop the oldest output: the counters line comes last. */
+    if (n > room) {
+        size_t drop = n - room;
+
+        memmove(s->native_out, s->native_out + drop, s->native_out_len - drop);
+        s->native_out_len -= drop;
+    }
+    memcpy(s->native_out + s->native_out_len, buf, n);
+    s->native_out_len += n;
+    s->native_out[s->native_out_len] = '\0';
+}
+
+static const char *describe_status(int status);
+
+/*
+ * Describes how a child that closed its ready pipe ended, waiting up to
+ * 2 s for it to exit: the exit status (QEMU's decoded) or the signal.
+ */
+static void describe_early_exit(struct system *s, char *buf, size_t cap)
+{
+    int st;
+
+    if (!system_wait(s, 2.0)) {
+        snprintf(buf, cap, "closed its output but still runs");
+        return;
+    }
+    st = s->wait_status;
+    if (WIFSIGNALED(st))
+        snprintf(buf, cap, "killed by signal %d, %s", WTERMSIG(st),
+                 strsignal(WTERMSIG(st)));
+    else if (is_qemu(s))
+        snprintf(buf, cap, "QEMU exit status %d: %s", WEXITSTATUS(st),
+                 describe_status(WEXITSTATUS(st)));
+    else
+        snprintf(buf, cap, "exit status %d", WEXITSTATUS(st));
 }
 
 /*
@@ -347,8 +412,12 @@ static int wait_ready(struct system *s, char *err, size_t errlen)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            snprintf(err, errlen, "system: %s: exited before signalling ready",
-                     system_kind_name(s->cfg.kind));
+            char how[160];
+
+            describe_early_exit(s, how, sizeof(how));
+            snprintf(err, errlen,
+                     "system: %s: exited before signalling ready (%s)",
+                     system_kind_name(s->cfg.kind), how);
             return -1;
         }
         if (is_qemu(s)) {
@@ -356,14 +425,45 @@ static int wait_ready(struct system *s, char *err, size_t errlen)
                 return 0;
             continue;
         }
-        if (s->native_out_len + (size_t)n >= sizeof(s->native_out))
-            n = (ssize_t)(sizeof(s->native_out) - 1 - s->native_out_len);
-        memcpy(s->native_out + s->native_out_len, buf, (size_t)n);
-        s->native_out_len += (size_t)n;
-        s->native_out[s->native_out_len] = '\0';
+        keep_native_out(s, buf, (size_t)n);
         if (strstr(s->native_out, BENCH_READY_LINE))
             return 0;
     }
+}
+
+static void format_tail(const char *text, size_t len, int lines, char *buf,
+                        size_t cap);
+static char *slurp(const char *path, size_t *len);
+
+/*
+ * Appends to err what a system that failed to start printed: the last
+ * serial lines (native: its log) and, for QEMU, the last lines of its
+ * stderr when the serial log did not already fall back to them.
+ */
+static void append_start_output(struct system *s, char *err, size_t errlen)
+{
+    size_t used = strlen(err);
+    struct stat st;
+    char path[PATH_MAX];
+    char *text;
+    size_t len;
+
+    if (used + 1 >= errlen)
+        return;
+    snprintf(err + used, errlen - used, "; last output: ");
+    used = strlen(err);
+    system_log_tail(s, 5, err + used, errlen - used);
+    if (!is_qemu(s) || stat(s->serial_path, &st) < 0 || st.st_size == 0)
+        return;
+    snprintf(path, sizeof(path), "%s/qemu.log", s->cfg.work_dir);
+    text = slurp(path, &len);
+    used = strlen(err);
+    if (text && len > 0 && used + 16 < errlen) {
+        snprintf(err + used, errlen - used, "; QEMU stderr: ");
+        used = strlen(err);
+        format_tail(text, len, 3, err + used, errlen - used);
+    }
+    free(text);
 }
 
 int system_start(struct system *s, const struct system_config *cfg, char *err,
@@ -376,11 +476,13 @@ int system_start(struct system *s, const struct system_config *cfg, char *err,
     s->cfg = *cfg;
     s->pid = -1;
     s->ready_fd = -1;
+    s->native_log_fd = -1;
     if (cfg->serial_log)
         snprintf(s->serial_path, sizeof(s->serial_path), "%s", cfg->serial_log);
     else
-        snprintf(s->serial_path, sizeof(s->serial_path), "%s/serial.log",
-                 cfg->work_dir);
+        snprintf(s->serial_path, sizeof(s->serial_path), "%s/%s", cfg->work_dir,
+                 cfg->kind == SYSTEM_LINUX_NATIVE ? "server.log"
+                                                  : "serial.log");
     snprintf(s->qmp_path, sizeof(s->qmp_path), "%s/qmp.sock", cfg->work_dir);
     if (locate_image(s, err, errlen) < 0)
         return -1;
@@ -418,13 +520,8 @@ int system_start(struct system *s, const struct system_config *cfg, char *err,
     }
 
     if (wait_ready(s, err, errlen) < 0) {
-        size_t used = strlen(err);
         system_kill(s);
-        if (used < errlen - 1) {
-            snprintf(err + used, errlen - used, "; last output: ");
-            used = strlen(err);
-            system_log_tail(s, 5, err + used, errlen - used);
-        }
+        append_start_output(s, err, errlen);
         return -1;
     }
     s->boot_s = system_now() - s->start_s;
@@ -449,6 +546,8 @@ int system_alive(struct system *s)
 
 void system_kill(struct system *s)
 {
+    if (s->pid == 0)
+        return; /* never started: a zeroed struct, whose fds are not ours */
     if (s->pid > 0 && !s->exited) {
         kill(s->pid, SIGKILL);
         while (waitpid(s->pid, &s->wait_status, 0) < 0 && errno == EINTR)
@@ -458,6 +557,10 @@ void system_kill(struct system *s)
     if (s->ready_fd >= 0) {
         close(s->ready_fd);
         s->ready_fd = -1;
+    }
+    if (s->native_log_fd >= 0) {
+        close(s->native_log_fd);
+        s->native_log_fd = -1;
     }
 }
 
@@ -539,7 +642,6 @@ static void drain_native(struct system *s, double timeout_s)
 
     while (s->ready_fd >= 0) {
         struct pollfd p = {.fd = s->ready_fd, .events = POLLIN};
-        size_t room = sizeof(s->native_out) - 1 - s->native_out_len;
         double left = deadline - system_now();
         char buf[512];
         ssize_t n;
@@ -549,17 +651,7 @@ static void drain_native(struct system *s, double timeout_s)
         n = read(s->ready_fd, buf, sizeof(buf));
         if (n <= 0)
             break;
-        /* Keep the newest output: the counters line comes last. */
-        if ((size_t)n > room) {
-            size_t drop = (size_t)n - room;
-
-            memmove(s->native_out, s->native_out + drop,
-                    s->native_out_len - drop);
-            s->native_out_len -= drop;
-        }
-        memcpy(s->native_out + s->native_out_len, buf, (size_t)n);
-        s->native_out_len += (size_t)n;
-        s->native_out[s->native_out_len] = '\0';
+        keep_native_out(s, buf, (size_t)n);
     }
 }
 
@@ -740,32 +832,16 @@ int system_stop(struct system *s, double timeout_s, int *status, char *counters,
     return 0;
 }
 
-void system_log_tail(struct system *s, int lines, char *buf, size_t cap)
+/*
+ * Copies the last `lines` lines of text[0..len) into buf[cap] (cap > 0),
+ * newlines replaced by " | ".
+ */
+static void format_tail(const char *text, size_t len, int lines, char *buf,
+                        size_t cap)
 {
-    char *owned = NULL;
-    const char *text;
     const char *start;
-    size_t len;
     size_t o = 0;
 
-    if (cap == 0)
-        return;
-    buf[0] = '\0';
-    if (is_qemu(s)) {
-        owned = slurp(s->serial_path, &len);
-        if (!owned || len == 0) {
-            /* Nothing on serial: QEMU's own error output is the clue. */
-            char path[PATH_MAX];
-            free(owned);
-            snprintf(path, sizeof(path), "%s/qemu.log", s->cfg.work_dir);
-            owned = slurp(path, &len);
-        }
-        text = owned ? owned : "";
-    } else {
-        drain_native(s, 0);
-        text = s->native_out;
-        len = s->native_out_len;
-    }
     while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         len--;
     start = text + len;
@@ -784,6 +860,36 @@ void system_log_tail(struct system *s, int lines, char *buf, size_t cap)
         }
     }
     buf[o] = '\0';
+}
+
+void system_log_tail(struct system *s, int lines, char *buf, size_t cap)
+{
+    char *owned = NULL;
+    const char *text;
+    size_t len;
+
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    if (is_qemu(s)) {
+        owned = slurp(s->serial_path, &len);
+        if (!owned || len == 0) {
+            /* Nothing on serial: QEMU's own error output is the clue. */
+            char path[PATH_MAX];
+            free(owned);
+            snprintf(path, sizeof(path), "%s/qemu.log", s->cfg.work_dir);
+            owned = slurp(path, &len);
+        }
+        text = owned ? owned : "";
+    } else {
+        /* The log has stderr (a failed bind, say) besides stdout. */
+        drain_native(s, 0);
+        owned = slurp(s->serial_path, &len);
+        text = owned ? owned : s->native_out;
+        if (!owned)
+            len = s->native_out_len;
+    }
+    format_tail(text, len, lines, buf, cap);
     free(owned);
 }
 

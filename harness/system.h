@@ -25,7 +25,8 @@ struct system_config {
     const char *workload;   /* "dns" or "echo" */
     const char *build_dir;  /* where build products are, usually "build" */
     const char *work_dir;   /* existing folder for logs and sockets */
-    const char *serial_log; /* NULL: WORK_DIR/serial.log */
+    const char *serial_log; /* NULL: WORK_DIR/serial.log (native server:
+                               its stdout and stderr, WORK_DIR/server.log) */
     enum qemu_machine machine;
     enum qemu_accel accel;
     enum qemu_net net;
@@ -57,8 +58,9 @@ struct system {
     char qmp_path[PATH_MAX];
     char image[PATH_MAX];  /* kernel image or server binary */
     char initrd[PATH_MAX]; /* "" unless linux-guest */
-    char native_out[4096]; /* stdout of the native server so far */
+    char native_out[4096]; /* newest stdout of the native server */
     size_t native_out_len;
+    int native_log_fd; /* native: its log, where stdout is copied; -1 */
 };
 
 /* Returns "unikernel", "linux-guest", "linux-native", "empty-qemu". */

@@ -173,7 +173,32 @@ fi
 expect "$tmp/wrong/tiny.csv" paper "failed|1 of 3 responses wrong, the first: A record 10.9.9.9 for server2.local.org, expected 10.0.0.2*"
 expect "$tmp/wrong/tiny.csv" rate "failed|3 of 10 responses wrong, the first: A record 10.9.9.9 for server2.local.org*"
 
-# 5. No stand-in left running.
+# 5. `ukbench boot --serial-log` keeps a native server's output there.
+if ! "$ukbench" boot --system linux-native --workload dns \
+    --build-dir "$tmp/build" --serial-log "$tmp/native.log" -- true \
+    >"$tmp/boot-native.out" 2>&1; then
+    echo "harness-failures: boot --serial-log: ukbench boot failed"
+    cat "$tmp/boot-native.out"
+    exit 1
+fi
+for line in "bench: ready workload=dns" "bench: counters rx="; do
+    if ! grep -q "^$line" "$tmp/native.log" 2>/dev/null; then
+        echo "harness-failures: boot --serial-log: \"$line\" not in the log"
+        exit 1
+    fi
+done
+
+# 6. A server that cannot bind its port: the boot row has its stderr.
+cat >"$server" <<'SCRIPT'
+#!/bin/sh
+echo "stand-in: bind 127.0.0.1: Address already in use" >&2
+exit 1
+SCRIPT
+chmod +x "$server"
+run_case portinuse
+expect "$tmp/portinuse/tiny.csv" boot "failed|system: linux-native: exited before signalling ready (exit status 1)*Address already in use*"
+
+# 7. No stand-in left running.
 if pgrep -f "$tmp/build" >/dev/null; then
     echo "harness-failures: a stand-in server outlived ukbench"
     exit 1
