@@ -1,7 +1,8 @@
 /*
  * system and qmp against a real QEMU (TCG): the generated empty guest
  * boots to its ready byte, answers QMP and quits; the loop guest exits
- * through isa-debug-exit with status 33; a missing image is reported.
+ * through isa-debug-exit with status 33; a QEMU that exits at start-up
+ * and a missing image are reported.
  * QEMU's "exits" statistic is parsed from a query-stats reply shaped as
  * the QMP schema of QEMU 7.2 describes (StatsResult).
  */
@@ -87,6 +88,21 @@ Test(system_qemu, loop_guest_exits_with_ok_status)
     cr_expect(WIFEXITED(s.wait_status));
     cr_expect_eq(WEXITSTATUS(s.wait_status), BENCH_EXIT_STATUS(BENCH_EXIT_OK));
     system_kill(&s);
+}
+
+Test(system_qemu, early_exit_gives_status_and_stderr)
+{
+    struct system_config cfg;
+    struct system s;
+    char err[2048];
+
+    empty_config(&cfg, 0);
+    cfg.cpu = "no-such-cpu-model";
+    cr_assert_eq(system_start(&s, &cfg, err, sizeof(err)), -1);
+    cr_expect(strstr(err, "exited before signalling ready (QEMU exit status "
+                          "1: QEMU error)") != NULL,
+              "message: %s", err);
+    cr_expect(strstr(err, "no-such-cpu-model") != NULL, "message: %s", err);
 }
 
 Test(system_qemu, missing_image_reported)
