@@ -72,6 +72,7 @@ struct run {
     int steps_done, steps_total;
     struct netns ns; /* --net tap */
     int netns_on;
+    uint64_t rss_empty_spread_kb; /* max - min of the empty-QEMU peaks */
 };
 
 /* ---- progress --------------------------------------------------------- */
@@ -324,8 +325,11 @@ static void measure_empty_qemu(struct run *r)
         system_stop(&empty.sys, 5, &status, counters, sizeof(counters), err,
                     sizeof(err));
     }
-    if (n > 0)
+    if (n > 0) {
         r->rc.rss_empty_kb = (uint64_t)median(peaks, n);
+        /* median() sorted peaks. */
+        r->rss_empty_spread_kb = (uint64_t)(peaks[n - 1] - peaks[0]);
+    }
 }
 
 /* ---- one system ------------------------------------------------------- */
@@ -749,21 +753,39 @@ static void search_min_mem(struct run *r, struct target *t)
 
 /* ---- summary ---------------------------------------------------------- */
 
+/*
+ * Formats t's peak memory above the empty QEMU's median peak. A difference
+ * within the spread of the empty-QEMU peaks is marked as noise, and one at
+ * or below 0 is shown as "<=0".
+ */
+static void format_above_qemu(const struct run *r, const struct target *t,
+                              char *buf, size_t cap)
+{
+    long long above = (long long)t->rss_peak_kb - (long long)r->rc.rss_empty_kb;
+
+    if (above <= 0)
+        snprintf(buf, cap, "<=0 (noise)");
+    else if (above <= (long long)r->rss_empty_spread_kb)
+        snprintf(buf, cap, "%lld (noise)", above);
+    else
+        snprintf(buf, cap, "%lld", above);
+}
+
 static void print_summary(const struct run *r)
 {
     printf("\nsummary (%s profile, %s, %d rows, %d failed): %s\n", r->prof.name,
            r->rc.accel == QEMU_ACCEL_KVM ? "kvm" : "tcg", r->rc.rows,
            r->rc.failed_rows, r->rc.csv_path);
-    printf("%-13s %12s %8s %8s %8s %11s %8s %9s %9s\n", "system", "cpu/1000q s",
-           "guest s", "host s", "vcpu s", "insn/query", "boot s", "rss kB",
-           "+qemu kB");
+    printf("%-13s %12s %8s %8s %8s %11s %8s %9s %12s\n", "system",
+           "cpu/1000q s", "guest s", "host s", "vcpu s", "insn/query", "boot s",
+           "rss kB", "+qemu kB");
     for (int i = 0; i < r->ntargets; i++) {
         const struct target *t = &r->targets[i];
         double per = t->paper_queries ? 1000.0 / (double)t->paper_queries : 0;
         int kvm =
             r->rc.accel == QEMU_ACCEL_KVM && t->kind != SYSTEM_LINUX_NATIVE;
         char insn[32] = "-", guest[32] = "-", host[32] = "-", vcpu[32] = "-";
-        char total[32] = "-", boot[32] = "-", above[32] = "-";
+        char total[32] = "-", boot[32] = "-", above[32] = "-", rss[32] = "-";
 
         if (t->paper_reps) {
             snprintf(total, sizeof(total), "%.4f", t->paper_total_s * per);
@@ -779,18 +801,22 @@ static void print_summary(const struct run *r)
                      (double)t->paper_insn / (double)t->paper_queries);
         if (t->sys.boot_s > 0)
             snprintf(boot, sizeof(boot), "%.3f", t->sys.boot_s);
-        /* Memory above an empty QEMU with the same settings. */
+        if (t->rss_peak_kb)
+            snprintf(rss, sizeof(rss), "%llu",
+                     (unsigned long long)t->rss_peak_kb);
         if (t->kind != SYSTEM_LINUX_NATIVE && r->rc.rss_empty_kb &&
             t->rss_peak_kb)
-            snprintf(above, sizeof(above), "%lld",
-                     (long long)t->rss_peak_kb - (long long)r->rc.rss_empty_kb);
-        printf("%-13s %12s %8s %8s %8s %11s %8s %9llu %9s\n",
+            format_above_qemu(r, t, above, sizeof(above));
+        printf("%-13s %12s %8s %8s %8s %11s %8s %9s %12s\n",
                system_kind_name(t->kind), total, guest, host, vcpu, insn, boot,
-               (unsigned long long)t->rss_peak_kb, above);
+               rss, above);
     }
     if (r->rc.rss_empty_kb)
-        printf("empty QEMU (same settings): %llu kB resident at peak\n",
-               (unsigned long long)r->rc.rss_empty_kb);
+        printf("empty QEMU (same settings): %llu kB resident at peak, the "
+               "median of %d boots spread over %llu kB;\n"
+               "  \"(noise)\" marks a +qemu figure within that spread\n",
+               (unsigned long long)r->rc.rss_empty_kb, EMPTY_QEMU_BOOTS,
+               (unsigned long long)r->rss_empty_spread_kb);
     for (int i = 0; i < r->ntargets; i++) {
         const struct target *t = &r->targets[i];
 
@@ -802,6 +828,12 @@ static void print_summary(const struct run *r)
     if (r->rc.accel != QEMU_ACCEL_KVM)
         printf("TCG: guest_time is always 0, so guest/host are empty; "
                "vcpu is QEMU's vCPU thread.\n");
+    if (r->rc.failed_rows > 0)
+        printf("%d of %d rows failed: the reasons are in the failure column "
+               "of %s\n",
+               r->rc.failed_rows, r->rc.rows, r->rc.csv_path);
+    else
+        printf("no row failed\n");
 }
 
 /* ---- the run ---------------------------------------------------------- */

@@ -197,6 +197,15 @@ SCRIPT
 chmod +x "$server"
 run_case portinuse
 expect "$tmp/portinuse/tiny.csv" boot "failed|system: linux-native: exited before signalling ready (exit status 1)*Address already in use*"
+# The summary shows "-" for every figure of a system that never booted
+# (the fields after "linux-native": 6 traffic and boot columns, rss, +qemu).
+if ! grep -Eq '^linux-native( +-){8}$' "$tmp/portinuse.log" ||
+    ! grep -q "^1 of 1 rows failed: the reasons are in the failure column" \
+        "$tmp/portinuse.log"; then
+    echo "harness-failures: portinuse: summary lacks \"-\" or the failed rows"
+    cat "$tmp/portinuse.log"
+    exit 1
+fi
 
 # 7. No stand-in left running.
 if pgrep -f "$tmp/build" >/dev/null; then
