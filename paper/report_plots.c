@@ -314,7 +314,8 @@ static void note_failed(char *note, size_t len, const struct group_list *l,
 }
 
 /* Adds a line to note for each group whose mean of metric m is exactly 0,
- * which CPU time reads when a phase costs less than one clock tick. */
+ * which procstat's CPU time reads when a phase costs less than one clock
+ * tick. */
 static void note_zero_cpu(char *note, size_t len, const struct group *const *gs,
                           size_t n, enum metric m)
 {
@@ -324,14 +325,16 @@ static void note_zero_cpu(char *note, size_t len, const struct group *const *gs,
         if (gs[i]->m[m].n == 0 || gs[i]->m[m].mean != 0)
             continue;
         series_label(gs[i], label, sizeof(label));
+        const char *why = strstr(gs[i]->methods[m], "procstat")
+                              ? "procstat counts whole clock ticks"
+                              : gs[i]->methods[m];
         if (isnan(gs[i]->offered_qps))
-            snprintf(line, sizeof(line),
-                     "%s: CPU time 0, below the clock-tick resolution", label);
+            snprintf(line, sizeof(line), "%s: CPU time reads 0 (%s)", label,
+                     why);
         else
             snprintf(line, sizeof(line),
-                     "%s at %g queries/s: CPU time 0, below the clock-tick "
-                     "resolution",
-                     label, gs[i]->offered_qps);
+                     "%s at %g queries/s: CPU time reads 0 (%s)", label,
+                     gs[i]->offered_qps, why);
         note_line(note, len, line);
     }
 }
