@@ -205,6 +205,15 @@ static int check_systems(const char *list, char *err, size_t errlen)
 
     if (strlen(list) >= sizeof(buf))
         goto bad;
+    /* strtok_r skips empty items: find them first. */
+    if (list[0] == ',' || strstr(list, ",,") ||
+        (list[0] && list[strlen(list) - 1] == ',')) {
+        snprintf(err, errlen,
+                 "--systems: empty item in \"%s\": separate the names "
+                 "with single commas",
+                 list);
+        return -1;
+    }
     strcpy(buf, list);
     for (char *t = strtok_r(buf, ",", &save); t;
          t = strtok_r(NULL, ",", &save)) {
@@ -334,6 +343,7 @@ int options_parse_boot(int argc, char **argv, struct boot_options *o, char *err,
     return 0;
 }
 
+/* NOTE: the per-profile defaults restate profiles[] in run.c. */
 static const char run_usage[] =
     "usage: ukbench run [--profile default|paper|tiny] [--out DIR]\n"
     "                   [options]\n"
@@ -341,21 +351,32 @@ static const char run_usage[] =
     "an open-loop rate sweep and a dnsperf run, and appends rows to\n"
     "DIR/PROFILE.csv (columns: results/README.md); then prints a summary.\n"
     "  --profile NAME         default (within 15 min under TCG), paper\n"
-    "                         (100 x 1000 lookups), tiny (a smoke run)\n"
+    "                         (100 x 1000 lookups), tiny (a smoke run);\n"
+    "                         default: default\n"
     "  --out DIR              results folder (default results)\n"
     "  --systems LIST         comma list of unikernel, linux-guest,\n"
     "                         linux-native (default all three)\n"
     "  --workload dns|echo    service (default dns)\n"
-    "  --reps N               paper-mode repetitions per system\n"
-    "  --queries N            lookups per repetition\n"
+    "  --reps N               paper-mode repetitions per system (default\n"
+    "                         from the profile: default 20, paper 100,\n"
+    "                         tiny 2)\n"
+    "  --queries N            lookups per repetition (default from the\n"
+    "                         profile: 1000, tiny 20)\n"
     "  --rates LIST           comma list of offered rates, queries/s\n"
-    "  --rate-seconds S       duration of each rate step\n"
+    "                         (default from the profile:\n"
+    "                         200,500,1000,2000,5000,10000, tiny 100)\n"
+    "  --rate-seconds S       duration of each rate step, seconds (default\n"
+    "                         from the profile: default 3, paper 5, tiny 1)\n"
     "  --min-mem              search the smallest working guest memory\n"
+    "                         (default off)\n"
     "  --pin auto|none|V,I,L  pin the vCPU thread, QEMU's other threads and\n"
-    "                         the load generator to CPUs V, I, L\n"
-    "  --no-dnsperf           skip the dnsperf cross-check\n"
+    "                         the load generator to CPUs V, I, L (default\n"
+    "                         none)\n"
+    "  --no-dnsperf           skip the dnsperf cross-check (default: run\n"
+    "                         it for the dns workload)\n"
     "  --no-insn              run QEMU without the guest-instruction plugin\n"
-    "                         (guest_insn unavailable; no instrumentation)\n";
+    "                         (guest_insn unavailable; default: load it\n"
+    "                         under TCG)\n";
 
 static int check_rates(const char *list, char *err, size_t errlen)
 {
@@ -372,7 +393,8 @@ static int check_rates(const char *list, char *err, size_t errlen)
             goto bad;
         p = *end ? end + 1 : end;
     }
-    if (*list)
+    /* A trailing comma would end the loop above with an empty last item. */
+    if (*list && list[strlen(list) - 1] != ',')
         return 0;
 bad:
     snprintf(err, errlen,

@@ -3,6 +3,7 @@
  * option and states what to give instead.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -188,7 +189,11 @@ Test(options_run, valid_line)
 Test(options_run, bad_values_name_option_and_fix)
 {
     char *prof[] = {"run", "--profile", "huge", NULL};
-    char *sys[] = {"run", "--systems", "unikernel,,freebsd", NULL};
+    char *sys[] = {"run", "--systems", "unikernel,freebsd", NULL};
+    char *gap[] = {"run", "--systems", "unikernel,,linux-native", NULL};
+    char *lead[] = {"run", "--systems", ",unikernel", NULL};
+    char *trail[] = {"run", "--systems", "unikernel,", NULL};
+    char *rtrail[] = {"run", "--rates", "100,", NULL};
     char *empty[] = {"run", "--systems", "empty-qemu", NULL};
     char *reps[] = {"run", "--reps", "0", NULL};
     char *q[] = {"run", "--queries", "many", NULL};
@@ -202,6 +207,10 @@ Test(options_run, bad_values_name_option_and_fix)
 
     expect_mentions(run_error(prof, ARGC(prof)), "--profile", "tiny");
     expect_mentions(run_error(sys, ARGC(sys)), "--systems", "linux-guest");
+    expect_mentions(run_error(gap, ARGC(gap)), "--systems", "empty item");
+    expect_mentions(run_error(lead, ARGC(lead)), "--systems", "empty item");
+    expect_mentions(run_error(trail, ARGC(trail)), "--systems", "empty item");
+    expect_mentions(run_error(rtrail, ARGC(rtrail)), "--rates", "per second");
     expect_mentions(run_error(empty, ARGC(empty)), "--systems", "comma");
     expect_mentions(run_error(reps, ARGC(reps)), "--reps", "from 1");
     expect_mentions(run_error(q, ARGC(q)), "--queries", "whole number");
@@ -212,6 +221,40 @@ Test(options_run, bad_values_name_option_and_fix)
     expect_mentions(run_error(stray, ARGC(stray)), "extra", "--help");
     expect_mentions(run_error(twice, ARGC(twice)), "unikernel given twice",
                     "once");
+}
+
+/* Every option of `ukbench run --help` but --help itself names a default. */
+Test(options_run, help_gives_every_default, .init = cr_redirect_stdout)
+{
+    char *help[] = {"run", "--help", NULL};
+    struct run_options o;
+    char err[256];
+    char text[8192];
+    size_t n;
+    int options = 0;
+    FILE *out;
+
+    cr_assert_eq(options_parse_run(ARGC(help), help, &o, err, sizeof(err)), 1);
+    fflush(stdout);
+    out = cr_get_redirected_stdout();
+    n = fread(text, 1, sizeof(text) - 1, out);
+    text[n] = '\0';
+    for (char *opt = strstr(text, "\n  --"); opt;) {
+        char *next = strstr(opt + 1, "\n  --");
+        char name[32];
+
+        if (next)
+            *next = '\0';
+        sscanf(opt + 3, "%31s", name);
+        cr_expect(strstr(opt, "default") != NULL, "%s: no default in \"%s\"",
+                  name, opt + 1);
+        options++;
+        if (next)
+            *next = '\n';
+        opt = next;
+    }
+    /* 12 of run and 7 common ones. */
+    cr_expect_eq(options, 19, "%d options found", options);
 }
 
 Test(options_boot_times, reps_and_systems)
