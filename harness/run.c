@@ -177,8 +177,10 @@ static int make_dir(const char *path, char *err, size_t errlen)
         goto fail;
     return 0;
 fail:
-    snprintf(err, errlen, "run: %.2000s: mkdir failed: %s", buf,
-             strerror(errno));
+    snprintf(err, errlen,
+             "%.900s: mkdir failed: %s; give --out a folder that can be "
+             "created and written",
+             buf, strerror(errno));
     return -1;
 }
 
@@ -234,8 +236,8 @@ static int resolve_placement(struct run *r, char *err, size_t errlen)
     CPU_SET(rc->pin_load, &set);
     if (sched_setaffinity(0, sizeof(set), &set) < 0) {
         snprintf(err, errlen,
-                 "run: load generator: sched_setaffinity(CPU "
-                 "%d) failed: %s",
+                 "--pin: load generator: sched_setaffinity(CPU %d) "
+                 "failed: %s",
                  rc->pin_load, strerror(errno));
         return -1;
     }
@@ -310,8 +312,10 @@ static void measure_empty_qemu(struct run *r)
         fprintf(stderr, "run: empty QEMU baseline: %s\n", err);
         return;
     }
-    if (make_dir(empty.work_dir, err, sizeof(err)) < 0)
+    if (make_dir(empty.work_dir, err, sizeof(err)) < 0) {
+        fprintf(stderr, "run: empty QEMU baseline: %s\n", err);
         return;
+    }
     fill_system_config(r, &empty, &cfg);
     /* QEMU's peak RSS varies by some 0.5 MB from boot to boot: median. */
     for (int k = 0; k < EMPTY_QEMU_BOOTS && !stop_requested(); k++) {

@@ -119,6 +119,16 @@ if [ -e "$tmp/badcsv/runs" ]; then
     exit 1
 fi
 
+# An --out folder that cannot be made: one prefix, and the fix.
+"$ukbench" run --systems linux-native --out /proc/ukbench-nonexistent \
+    >"$tmp/badout.log" 2>&1
+if ! grep -qx "ukbench run: /proc/ukbench-nonexistent: mkdir failed: .*; give --out a folder that can be created and written" \
+    "$tmp/badout.log"; then
+    echo "harness-failures: badout: unexpected message"
+    cat "$tmp/badout.log"
+    exit 1
+fi
+
 # 4. Ready, answering, but every query with an ID of 2 mod 3 gets a wrong
 # address: the phases with such answers fail and say what was wrong.
 cat >"$server" <<'SCRIPT'
