@@ -97,6 +97,32 @@ int boot_insn_setup(struct insn_counter *ic, enum system_kind kind,
     return 1;
 }
 
+int boot_start_system(struct system *s, struct system_config *cfg,
+                      struct calibration *cal, const char *who, char *err,
+                      size_t errlen)
+{
+    const char *retry_cpu;
+    char figure[sizeof(cal->figure)];
+
+    if (system_start(s, cfg, err, errlen) == 0)
+        return 0;
+    if (cfg->accel != QEMU_ACCEL_KVM || strcmp(cal->cpu, "max") != 0)
+        return -1;
+    retry_cpu = calibrate_kvm_retry_cpu(err);
+    if (!retry_cpu)
+        return -1;
+    fprintf(stderr,
+            "%s: QEMU rejected MSR 0x10a under -cpu max; retrying with -cpu "
+            "%s for this and later boots\n",
+            who, retry_cpu);
+    snprintf(cal->cpu, sizeof(cal->cpu), "%s", retry_cpu);
+    snprintf(figure, sizeof(figure), "%.100s with -cpu %s", cal->figure,
+             retry_cpu);
+    snprintf(cal->figure, sizeof(cal->figure), "%s", figure);
+    cfg->cpu = cal->cpu;
+    return system_start(s, cfg, err, errlen);
+}
+
 /* Runs cmd with the ports in its environment; returns its wait status. */
 static int run_command(char **cmd, const struct system *s, int *status)
 {
@@ -196,7 +222,10 @@ static int boot_system(const struct boot_options *o, const char *work_dir)
             cfg.plugin = plugin_arg;
     }
 
-    if (system_start(&s, &cfg, err, sizeof(err)) < 0) {
+    rc = o->system == SYSTEM_LINUX_NATIVE
+             ? system_start(&s, &cfg, err, sizeof(err))
+             : boot_start_system(&s, &cfg, &cal, "boot", err, sizeof(err));
+    if (rc < 0) {
         fprintf(stderr, "%s\n", err);
         if (counting)
             insn_close(&ic);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "calibrate.h"
 #include "insn.h"
 #include "options.h"
 #include "system.h"
@@ -39,6 +40,17 @@ int boot_insn_setup(struct insn_counter *ic, enum system_kind kind,
                     enum qemu_accel accel, const char *build_dir,
                     const char *work_dir, char *arg, size_t cap, char *why,
                     size_t whycap);
+
+/*
+ * Starts a system as system_start() does. When a KVM guest under -cpu max
+ * fails because QEMU rejected an MSR that calibrate_kvm_retry_cpu()
+ * knows, prints a note prefixed with who, switches cal (its cpu and
+ * figure, so later boots and the CSV follow) and cfg to the model it
+ * returns, and starts once more. Returns as system_start().
+ */
+int boot_start_system(struct system *s, struct system_config *cfg,
+                      struct calibration *cal, const char *who, char *err,
+                      size_t errlen);
 
 /* Runs `ukbench boot`; returns the process exit status. */
 int boot_main(int argc, char **argv);

@@ -106,6 +106,17 @@ static int kvm_openable(char *err, size_t errlen)
     return 1;
 }
 
+const char *calibrate_kvm_retry_cpu(const char *err)
+{
+    /*
+     * Some nested hosts reject the IA32_ARCH_CAPABILITIES MSR (QEMU 7.2
+     * aborts: "failed to set MSR 0x10a"), so retry without it. A Linux
+     * guest then assumes its CPU has the speculation bugs that this MSR
+     * rules out, and may turn on more mitigations.
+     */
+    return strstr(err, "MSR 0x10a") ? "max,-arch-capabilities" : NULL;
+}
+
 /* Runs the KVM loop; returns its rate or -1 with the reason in err. */
 static double kvm_rate(struct calibration *cal, const struct common_options *c,
                        const char *work_dir, char *err, size_t errlen)
@@ -115,14 +126,10 @@ static double kvm_rate(struct calibration *cal, const struct common_options *c,
     double rate =
         guest_rate(c, QEMU_ACCEL_KVM, NULL, work_dir, limit, err, errlen);
 
-    /*
-     * Some nested hosts reject the IA32_ARCH_CAPABILITIES MSR (QEMU 7.2
-     * aborts: "failed to set MSR 0x10a"), so retry without it. A Linux
-     * guest then assumes its CPU has the speculation bugs that this MSR
-     * rules out, and may turn on more mitigations.
-     */
-    if (rate == -1 && strstr(err, "MSR 0x10a")) {
-        snprintf(cal->cpu, sizeof(cal->cpu), "max,-arch-capabilities");
+    const char *retry_cpu = rate == -1 ? calibrate_kvm_retry_cpu(err) : NULL;
+
+    if (retry_cpu) {
+        snprintf(cal->cpu, sizeof(cal->cpu), "%s", retry_cpu);
         rate = guest_rate(c, QEMU_ACCEL_KVM, cal->cpu, work_dir, limit, err,
                           errlen);
     }

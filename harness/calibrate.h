@@ -59,6 +59,13 @@ void calibrate_resolve(struct calibration *cal, const struct common_options *c,
 void calibrate_save(const struct calibration *cal,
                     const struct common_options *c);
 
+/*
+ * Returns the -cpu model to retry a KVM guest with after it failed to
+ * start with message err: "max,-arch-capabilities" when QEMU rejected the
+ * IA32_ARCH_CAPABILITIES MSR under -cpu max, else NULL.
+ */
+const char *calibrate_kvm_retry_cpu(const char *err);
+
 /* Times the loop natively; returns iterations per second. */
 double calibrate_native_rate(void);
 

@@ -319,7 +319,8 @@ static void measure_empty_qemu(struct run *r)
     fill_system_config(r, &empty, &cfg);
     /* QEMU's peak RSS varies by some 0.5 MB from boot to boot: median. */
     for (int k = 0; k < EMPTY_QEMU_BOOTS && !stop_requested(); k++) {
-        if (system_start(&empty.sys, &cfg, err, sizeof(err)) < 0) {
+        if (boot_start_system(&empty.sys, &cfg, &r->rc.cal, "run", err,
+                              sizeof(err)) < 0) {
             fprintf(stderr, "run: empty QEMU baseline: %s\n", err);
             return;
         }
@@ -361,7 +362,8 @@ static void boot_target(struct run *r, struct target *t, unsigned mem_mb,
                             t->insn_why, sizeof(t->insn_why));
     if (t->counting)
         cfg.plugin = t->plugin_arg;
-    if (system_start(&t->sys, &cfg, err, sizeof(err)) < 0) {
+    if (boot_start_system(&t->sys, &cfg, &r->rc.cal, "run", err, sizeof(err)) <
+        0) {
         t->up = 0;
         if (t->counting)
             insn_close(&t->ic);
