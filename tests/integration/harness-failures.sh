@@ -256,4 +256,5 @@ if pgrep -f "$tmp/build" >/dev/null; then
     echo "harness-failures: a stand-in server outlived ukbench"
     exit 1
 fi
-echo "harness-failures: hung and exited systems became failed rows"
+echo "harness-failures: hung, exited, wrongly answering and unstartable" \
+    "systems became failed rows"
