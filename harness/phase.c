@@ -208,6 +208,8 @@ static double fill_cpu(struct run_context *rc, struct target *t,
         procstat_zero_like(p->before, after);
     procstat_diff(p->before, after, &d);
     free(after);
+    p->cpu = d;
+    p->have_cpu = 1;
     set(row, "cpu_method", d.method);
     set_d(row, "cpu_total_s", d.total_s, 6);
     /*

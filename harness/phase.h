@@ -77,6 +77,8 @@ struct phase {
     int kvm_ok;
     int rapl_on;
     uint64_t busy0; /* host-wide busy CPU ticks at the start */
+    struct procstat_delta cpu; /* set by phase_end() when have_cpu */
+    int have_cpu;
 };
 
 /* A phase's outcome that the caller fills: traffic and latencies. */

@@ -562,7 +562,6 @@ static void paper_rep(struct run *r, struct target *t, int rep)
     struct loadgen_config lc;
     struct loadgen_result res;
     struct phase_traffic tr = {0};
-    struct procstat_snapshot *before;
     struct phase p;
     char err[512], why[512];
     const char *failure;
@@ -571,16 +570,12 @@ static void paper_rep(struct run *r, struct target *t, int rep)
 
     loadgen_config_for(r, t, &lc);
     phase_begin(&r->rc, t, &p);
-    before = p.have_before ? malloc(sizeof(*before)) : NULL;
-    if (before)
-        memcpy(before, p.before, sizeof(*before));
     if (t->counting)
         insn0 = insn_read(&t->ic);
     cpu0 = self_cpu_s();
     if (loadgen_sequential(&lc, (uint64_t)r->prof.queries, &res, stop_requested,
                            err, sizeof(err)) < 0) {
         phase_end(&r->rc, t, &p, "paper", rep, NULL, err);
-        free(before);
         return;
     }
     tr.has_traffic = 1;
@@ -592,31 +587,23 @@ static void paper_rep(struct run *r, struct target *t, int rep)
     tr.lat_method = "harness-client";
     failure = phase_failure(t, res.answered, res.sent, &res, why, sizeof(why));
 
-    /* Totals for the summary, from the same readings as the row. */
-    if (!failure && before) {
-        struct procstat_snapshot *after = malloc(sizeof(*after));
-        struct procstat_delta d;
-
-        if (after &&
-            procstat_read(NULL, t->sys.pid, after, err, sizeof(err)) == 0) {
-            procstat_diff(before, after, &d);
-            t->paper_reps++;
-            t->paper_total_s += d.total_s;
-            t->paper_guest_s += d.guest_s;
-            t->paper_host_s += d.host_s;
-            t->paper_vcpu_s += d.vcpu_s;
-            t->paper_queries += res.sent;
-            t->paper_self_s += self_cpu_s() - cpu0;
-            if (t->counting && insn_loaded(&t->ic)) {
-                t->paper_insn += insn_read(&t->ic) - insn0;
-                t->paper_insn_known = 1;
-            }
-        }
-        free(after);
-    }
     phase_end(&r->rc, t, &p, "paper", rep, &tr, failure);
+
+    /* Totals for the summary, from the same readings as the row. */
+    if (!failure && p.have_cpu) {
+        t->paper_reps++;
+        t->paper_total_s += p.cpu.total_s;
+        t->paper_guest_s += p.cpu.guest_s;
+        t->paper_host_s += p.cpu.host_s;
+        t->paper_vcpu_s += p.cpu.vcpu_s;
+        t->paper_queries += res.sent;
+        t->paper_self_s += self_cpu_s() - cpu0;
+        if (t->counting && insn_loaded(&t->ic)) {
+            t->paper_insn += insn_read(&t->ic) - insn0;
+            t->paper_insn_known = 1;
+        }
+    }
     loadgen_result_free(&res);
-    free(before);
 }
 
 static void rate_step(struct run *r, struct target *t, double rate)
