@@ -52,8 +52,10 @@ bench-workload: workloads linux-baseline
 	$(MAKE) -C workloads bench
 	tests/bench-native.sh
 
+# Both machine types: pc boots through SeaBIOS, microvm skips firmware.
 bench-boot: all
-	build/harness/ukbench boot-times
+	build/harness/ukbench boot-times --machine pc
+	build/harness/ukbench boot-times --machine microvm
 
 bench: all
 	build/harness/ukbench run --profile $(PROFILE) --out results
