@@ -12,6 +12,7 @@
 
 static const char *const text_names[ROW_N_TEXT] = {
     [ROW_RUN_ID] = "run_id",
+    [ROW_TIME] = "time",
     [ROW_GIT_COMMIT] = "git_commit",
     [ROW_HOST_CPU] = "host_cpu",
     [ROW_HOST_CORES] = "host_cores",
@@ -329,6 +330,47 @@ static int same_series(const struct row *a, const struct row *b)
     return 1;
 }
 
+/* Newest `time` (ISO 8601 UTC, so it orders as text) of the rows of run. */
+static const char *run_last_time(const struct row_set *set, const char *run)
+{
+    const char *last = "";
+
+    for (size_t i = 0; i < set->n_rows; i++) {
+        const struct row *r = &set->rows[i];
+        if (strcmp(r->text[ROW_RUN_ID], run) == 0 &&
+            strcmp(r->text[ROW_TIME], last) > 0)
+            last = r->text[ROW_TIME];
+    }
+    return last;
+}
+
+/* Compares two run ids as rows_keep_latest describes; > 0 when a is the
+ * newer run. */
+static int compare_runs(const struct row_set *set, const char *a, const char *b)
+{
+    const char *dash_a = strrchr(a, '-');
+    const char *dash_b = strrchr(b, '-');
+    size_t len_a = dash_a ? (size_t)(dash_a - a) : strlen(a);
+    size_t len_b = dash_b ? (size_t)(dash_b - b) : strlen(b);
+    int c;
+
+    if (strcmp(a, b) == 0)
+        return 0;
+    c = strncmp(a, b, len_a < len_b ? len_a : len_b);
+    if (c != 0 || len_a != len_b)
+        return c != 0 ? c : (len_a > len_b) - (len_a < len_b);
+    c = strcmp(run_last_time(set, a), run_last_time(set, b));
+    if (c != 0)
+        return c;
+    if (dash_a != NULL && dash_b != NULL) {
+        long pid_a = strtol(dash_a + 1, NULL, 10);
+        long pid_b = strtol(dash_b + 1, NULL, 10);
+        if (pid_a != pid_b)
+            return (pid_a > pid_b) - (pid_a < pid_b);
+    }
+    return strcmp(a, b);
+}
+
 void rows_keep_latest(struct row_set *set)
 {
     unsigned char *drop = calloc(set->n_rows ? set->n_rows : 1, 1);
@@ -342,8 +384,8 @@ void rows_keep_latest(struct row_set *set)
     for (size_t i = 0; i < set->n_rows; i++) {
         for (size_t j = 0; j < set->n_rows && !drop[i]; j++) {
             drop[i] = same_series(&set->rows[i], &set->rows[j]) &&
-                      strcmp(set->rows[j].text[ROW_RUN_ID],
-                             set->rows[i].text[ROW_RUN_ID]) > 0;
+                      compare_runs(set, set->rows[j].text[ROW_RUN_ID],
+                                   set->rows[i].text[ROW_RUN_ID]) > 0;
         }
     }
     for (size_t i = 0; i < set->n_rows; i++) {

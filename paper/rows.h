@@ -11,6 +11,7 @@
 /* Text columns the report uses. */
 enum row_text {
     ROW_RUN_ID,
+    ROW_TIME,
     ROW_GIT_COMMIT,
     ROW_HOST_CPU,
     ROW_HOST_CORES,
@@ -122,9 +123,11 @@ int rows_load(struct row_set *set, const char *path);
  * Drops every row whose run is older than the newest run with rows of the
  * same system, workload, mode, accelerator and machine, so repeated
  * `make bench` runs do not pool figures of different builds while runs
- * that measured different systems still combine. Runs compare by run_id,
- * which starts with the run's UTC start time. Counts the dropped rows and
- * lists their runs in set->n_superseded and set->superseded.
+ * that measured different systems still combine. Runs compare by the UTC
+ * start time that begins run_id ("YYYYMMDDTHHMMSSZ-PID"); two runs that
+ * started in the same second compare by the newest `time` of their rows,
+ * and only when that ties too by the PID as a number. Counts the dropped
+ * rows and lists their runs in set->n_superseded and set->superseded.
  */
 void rows_keep_latest(struct row_set *set);
 

@@ -171,6 +171,24 @@ build/paper/ukreport --all-runs --data-dir "$tmp/pooled" \
     "$tmp/two-runs.csv" 2>/dev/null || fail "ukreport --all-runs"
 expect_line "$tmp/pooled/fig4.csv" '"unikernel dns (tcg/pc)",2.15,'
 
+# Two runs started in the same second: the one whose rows were written
+# later counts, although its PID (9) sorts before 10 as text.
+cat >"$tmp/same-second.csv" <<'EOF'
+run_id,time,system,workload,mode,rep,status,accel,machine,queries,cpu_total_s,cpu_method
+20261204T160000Z-10,2026-12-04T16:00:05Z,unikernel,dns,paper,1,ok,tcg,pc,1000,1.0,schedstat
+20261204T160000Z-9,2026-12-04T16:00:09Z,unikernel,dns,paper,1,ok,tcg,pc,1000,5.0,schedstat
+EOF
+build/paper/ukreport --data-dir "$tmp/same" "$tmp/same-second.csv" \
+    2>"$tmp/same.log" || fail "ukreport on runs of the same second"
+expect_line "$tmp/same/fig4.csv" '"unikernel dns (tcg/pc)",5,'
+
+# make plots reads only results/$PROFILE.csv of the top folder, else the
+# reference run; it names the file it read.
+make -s -C plots PROFILE=no-such-profile OUT="$tmp/profile" \
+    >"$tmp/profile.log" 2>&1 || fail "make plots with an unknown profile"
+expect_line "$tmp/profile.log" "results/reference/"
+reject_line "$tmp/profile.log" "results/default.csv"
+
 # --- Split method columns: each CPU split has its own method ---
 # A 0 under cpu_thread_method "unavailable" is dropped and reported, while
 # cpu_method "procstat" keeps the total.
