@@ -53,6 +53,8 @@ do for [fig in "cpu-per-query insn-per-query latency achieved"] {
         eval set_labels
         subtitle = subtitle_saved
         if (nseries == 0 || !have) {
+            # An empty frame has y from 0, which a log scale rejects.
+            unset logscale y
             eval empty_plot
             set xrange [0:*]
             set yrange [0:*]

@@ -32,6 +32,7 @@ do for [fmt in formats] {
              "" using 0:(column("boot_ready_s") - column("boot_ready_s_ci")):(0):(2 * column("boot_ready_s_ci")) with vectors heads size screen 0.006, 90 lc rgb "black" lw 1.5 notitle, \
              "" using 0:"boot_ready_s":(sprintf("%.3g s", column("boot_ready_s"))) with labels offset 0, 0.8 font ",8" notitle
     } else {
+        unset logscale y
         eval empty_panel
     }
     set autoscale x

@@ -213,6 +213,26 @@ fi
 expect_line "$tmp/bad.log" 'header lacks the column "status"'
 cmp -s "$tmp/kvm.md" "$tmp/kvm.md.before" || fail "bad input changed the report"
 
+# --- A run whose every row failed, or a header alone: the figures are
+# empty frames (latency has a log scale, which an empty frame must drop)
+# and the report still lists the failures.
+cat >"$tmp/all-failed.csv" <<'EOF'
+run_id,system,workload,mode,rep,status,failure,accel,machine,queries,lat_p50_us,lat_method
+r1,unikernel,dns,rate,1,failed,guest panicked at boot,tcg,pc,,,unavailable
+EOF
+head -1 "$tmp/all-failed.csv" >"$tmp/header-only.csv"
+for input in all-failed header-only; do
+    make -s -C paper RESULTS="$tmp/$input.csv" REPORT="$tmp/$input.md" \
+        PLOTS_OUT="$tmp/$input" >"$tmp/$input.log" 2>&1 || {
+        cat "$tmp/$input.log"
+        fail "make -C paper on $input.csv"
+    }
+    [ -s "$tmp/$input/latency.png" ] || fail "$input: latency.png missing"
+    [ -s "$tmp/$input.md" ] || fail "$input: no report"
+done
+expect_line "$tmp/all-failed.md" "| guest panicked at boot |"
+expect_line "$tmp/header-only.md" "0 rows, 0 of them ok"
+
 # --- No results at all: make plots reports it and draws nothing ---
 make -s -C plots RESULTS= OUT="$tmp/none" >"$tmp/none.log" 2>&1 ||
     fail "make plots without results failed"
