@@ -231,6 +231,33 @@ static void fill_row(struct row_set *set, const char *path,
     }
 }
 
+/* Lists every metric or method column the header lacks as an input
+ * problem, because its values then read as missing in every row. Files
+ * written before the CPU split had their own method columns are exempt
+ * from those two: cpu_method stands in for them (see fill_row). */
+static void report_missing_columns(struct row_set *set, const char *path,
+                                   const struct column_map *m)
+{
+    for (int i = 0; i < ROW_N_NUM; i++) {
+        if (m->num[i] < 0)
+            add_problem(set, path, 1,
+                        "header lacks the column \"%s\"; read as missing "
+                        "in every row",
+                        num_cols[i].name);
+    }
+    for (int i = 0; i < ROW_N_TEXT; i++) {
+        int is_method = i >= ROW_CPU_METHOD && i <= ROW_MEM_METHOD;
+        int split = i == ROW_CPU_GUEST_METHOD || i == ROW_CPU_THREAD_METHOD;
+        if (!is_method || m->text[i] >= 0 ||
+            (split && m->text[ROW_CPU_METHOD] >= 0))
+            continue;
+        add_problem(set, path, 1,
+                    "header lacks the column \"%s\"; its figures read as "
+                    "missing",
+                    text_names[i]);
+    }
+}
+
 static int load_records(struct row_set *set, const char *path,
                         struct csv_parser *parser)
 {
@@ -263,6 +290,8 @@ static int load_records(struct row_set *set, const char *path,
             return -1;
         }
     }
+
+    report_missing_columns(set, path, &map);
 
     while ((rc = csv_read_record(parser, &rec, err, sizeof(err))) != 0) {
         if (rc == -1) {

@@ -203,6 +203,14 @@ expect_line "$tmp/methods.log" 'column cpu_vcpu_s: value "0" but cpu_thread_meth
 expect_line "$tmp/methods/fig4.csv" '"unikernel dns (tcg/pc)",0.6,'
 expect_line "$tmp/methods/fig4.vars" "have_vcpu = 0"
 
+# A file without the cpu_total_s column: an input problem, not a silent
+# "unavailable".
+cut -d, -f1-9,11- "$tmp/two-runs.csv" >"$tmp/no-cpu.csv"
+build/paper/ukreport --data-dir "$tmp/no-cpu" "$tmp/no-cpu.csv" \
+    2>"$tmp/no-cpu.log" || fail "ukreport on a file without cpu_total_s"
+expect_line "$tmp/no-cpu.log" 'header lacks the column "cpu_total_s"'
+reject_line "$tmp/no-cpu.log" "0 input problems"
+
 # --- Bad input: a clear error, and the previous report is kept ---
 printf 'system,workload,mode\nunikernel,dns,paper\n' >"$tmp/bad.csv"
 cp "$tmp/kvm.md" "$tmp/kvm.md.before"
