@@ -70,6 +70,15 @@ struct group {
     size_t n_failed;
     struct stats_summary m[M_N];
     char methods[M_N][96]; /* distinct method values, comma-separated */
+    /* Set for the boot, image and memory metrics of a GROUP_BY_SYSTEM
+     * group: m[] then summarises one figure per run (image and memory:
+     * the max of the run's rows; boot time: their median), n counts runs,
+     * mean holds the median over runs, and there is no interval. */
+    int per_run[M_N];
+    /* Noise estimate of the memory above an empty QEMU, MiB: the spread
+     * (max - min) of the empty-QEMU peaks across runs and of the system's
+     * own peaks within a run, whichever is larger; NAN without data. */
+    double rss_noise_mib;
 };
 
 struct group_list {
@@ -147,6 +156,13 @@ int report_write_md(FILE *f, const struct row_set *set,
 
 /* Formats "mean ± half (n=N)" with 4 significant digits, or the reason it
  * is missing, into buf. */
+/* Formats metric m of g into buf: report_format's text, or for a per-run
+ * figure "median (1 run)" or "median (median of N runs)", and for the
+ * memory above an empty QEMU within the noise estimate "within noise
+ * (<= X)". unit, when not NULL, follows the number. */
+void report_format_group(const struct group *g, enum metric m, const char *unit,
+                         char *buf, size_t len);
+
 void report_format(const struct stats_summary *s, const char *method, char *buf,
                    size_t len);
 

@@ -288,10 +288,122 @@ static struct group *find_or_add(struct group_list *list, const struct row *r,
     return g;
 }
 
-static void summarise(struct group *g)
+/* Boot, image and memory: measured once per boot, so rows of one run
+ * repeat one measurement rather than add independent ones. */
+static int is_per_run_metric(int m)
+{
+    return m == M_BOOT_READY_S || m == M_IMAGE_KIB || m == M_RSS_PEAK_MIB ||
+           m == M_RSS_EMPTY_QEMU_MIB || m == M_RSS_ABOVE_EMPTY_MIB ||
+           m == M_MIN_MEM_MB;
+}
+
+static int compare_doubles(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa;
+    double b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Reduces the rows of run `run` in g to one figure of metric m: the
+ * median for boot time, else the max (VmHWM is already a peak, and the
+ * harness's run summary prints the max too). NAN without values. */
+static double run_figure(const struct group *g, const char *run, int m,
+                         double *scratch)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < g->n_ok; i++) {
+        const struct row *r = g->ok_rows[i];
+        double v;
+        if (strcmp(r->text[ROW_RUN_ID], run) != 0)
+            continue;
+        if (m == M_RSS_ABOVE_EMPTY_MIB)
+            continue;
+        v = report_metrics[m].value(r);
+        if (!isnan(v))
+            scratch[n++] = v;
+    }
+    if (n == 0)
+        return NAN;
+    qsort(scratch, n, sizeof(*scratch), compare_doubles);
+    if (m == M_BOOT_READY_S)
+        return n % 2 ? scratch[n / 2]
+                     : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
+    return scratch[n - 1];
+}
+
+/* Summarises the per-run metrics of a GROUP_BY_SYSTEM group: one figure
+ * per run, then the median over runs; see struct group. */
+static void summarise_per_run(struct group *g)
+{
+    size_t cap = g->n_ok ? g->n_ok : 1;
+    const char **runs = xrealloc(NULL, cap * sizeof(*runs));
+    double *per_run = xrealloc(NULL, cap * sizeof(double));
+    double *scratch = xrealloc(NULL, cap * sizeof(double));
+    double empty_lo = NAN, empty_hi = NAN, own_spread = NAN;
+    size_t n_runs = 0;
+
+    for (size_t i = 0; i < g->n_ok; i++) {
+        const char *run = g->ok_rows[i]->text[ROW_RUN_ID];
+        size_t j = 0;
+        while (j < n_runs && strcmp(runs[j], run) != 0)
+            j++;
+        if (j == n_runs)
+            runs[n_runs++] = run;
+    }
+    for (int m = 0; m < M_N; m++) {
+        if (!is_per_run_metric(m))
+            continue;
+        g->per_run[m] = 1;
+        for (size_t k = 0; k < n_runs; k++) {
+            if (m == M_RSS_ABOVE_EMPTY_MIB)
+                per_run[k] =
+                    run_figure(g, runs[k], M_RSS_PEAK_MIB, scratch) -
+                    run_figure(g, runs[k], M_RSS_EMPTY_QEMU_MIB, scratch);
+            else
+                per_run[k] = run_figure(g, runs[k], m, scratch);
+        }
+        if (stats_summarize(per_run, n_runs, &g->m[m]) < 0) {
+            fprintf(stderr, "ukreport: out of memory\n");
+            exit(1);
+        }
+        g->m[m].mean = g->m[m].median;
+        g->m[m].ci_half = g->m[m].ci_lo = g->m[m].ci_hi = NAN;
+    }
+
+    /* The noise estimate of the memory above an empty QEMU. */
+    for (size_t k = 0; k < n_runs; k++) {
+        double empty = run_figure(g, runs[k], M_RSS_EMPTY_QEMU_MIB, scratch);
+        double lo = INFINITY, hi = -INFINITY;
+        if (!isnan(empty)) {
+            empty_lo = isnan(empty_lo) || empty < empty_lo ? empty : empty_lo;
+            empty_hi = isnan(empty_hi) || empty > empty_hi ? empty : empty_hi;
+        }
+        for (size_t i = 0; i < g->n_ok; i++) {
+            const struct row *r = g->ok_rows[i];
+            double v = rss_peak_mib(r);
+            if (strcmp(r->text[ROW_RUN_ID], runs[k]) != 0 || isnan(v))
+                continue;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if (hi >= lo && (isnan(own_spread) || hi - lo > own_spread))
+            own_spread = hi - lo;
+    }
+    g->rss_noise_mib = own_spread;
+    if (!isnan(empty_lo) &&
+        (isnan(g->rss_noise_mib) || empty_hi - empty_lo > g->rss_noise_mib))
+        g->rss_noise_mib = empty_hi - empty_lo;
+    free(runs);
+    free(per_run);
+    free(scratch);
+}
+
+static void summarise(struct group *g, enum group_by by)
 {
     double *values = xrealloc(NULL, (g->n_ok ? g->n_ok : 1) * sizeof(double));
 
+    g->rss_noise_mib = NAN;
     for (int m = 0; m < M_N; m++) {
         for (size_t i = 0; i < g->n_ok; i++) {
             values[i] = report_metrics[m].value(g->ok_rows[i]);
@@ -304,6 +416,8 @@ static void summarise(struct group *g)
         }
     }
     free(values);
+    if (by == GROUP_BY_SYSTEM)
+        summarise_per_run(g);
 }
 
 static int compare_groups(const void *pa, const void *pb)
@@ -343,7 +457,7 @@ void report_group(const struct row_set *set, enum group_by by,
         g->ok_rows[g->n_ok++] = r;
     }
     for (size_t i = 0; i < out->n; i++)
-        summarise(&out->items[i]);
+        summarise(&out->items[i], by);
     if (out->n > 0)
         qsort(out->items, out->n, sizeof(*out->items), compare_groups);
 }
@@ -436,4 +550,32 @@ void report_format(const struct stats_summary *s, const char *method, char *buf,
     }
     format_number(s->ci_half, 2, half, sizeof(half));
     snprintf(buf, len, "%s ± %s (n=%zu)", mean, half, s->n);
+}
+
+void report_format_group(const struct group *g, enum metric m, const char *unit,
+                         char *buf, size_t len)
+{
+    const struct stats_summary *s = &g->m[m];
+    char value[64], noise[64];
+    const char *space = unit != NULL ? " " : "";
+
+    if (unit == NULL)
+        unit = "";
+    if (!g->per_run[m] || s->n == 0 || isnan(s->mean)) {
+        report_format(s, g->methods[m], buf, len);
+        return;
+    }
+    format_number(s->mean, 4, value, sizeof(value));
+    if (m == M_RSS_ABOVE_EMPTY_MIB && !isnan(g->rss_noise_mib) &&
+        s->mean <= g->rss_noise_mib) {
+        format_number(g->rss_noise_mib, 3, noise, sizeof(noise));
+        snprintf(buf, len, "within noise (<= %s%s%s; measured %s)", noise,
+                 space, unit, value);
+        return;
+    }
+    if (s->n == 1)
+        snprintf(buf, len, "%s%s%s (1 run)", value, space, unit);
+    else
+        snprintf(buf, len, "%s%s%s (median of %zu runs)", value, space, unit,
+                 s->n);
 }

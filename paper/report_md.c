@@ -217,7 +217,10 @@ static void our_figure(const struct paper_figure *p, const struct setup *s,
                  is_system_metric(m) ? "" : " in mode paper");
         return;
     }
-    report_format(&g->m[m], g->methods[m], buf, len);
+    if (g->per_run[m])
+        report_format_group(g, m, report_metrics[m].unit, buf, len);
+    else
+        report_format(&g->m[m], g->methods[m], buf, len);
     *mean = g->m[m].mean;
 }
 
@@ -298,7 +301,8 @@ static void write_comparison(FILE *f, const struct paper_figures *paper,
     fputs(
         "## The paper's figures against ours\n\n"
         "Ours are means over repetitions of mode `paper` (DNS workload) "
-        "or, for image, memory and boot, over all rows of the system. "
+        "or, for image, memory and boot, the median over runs of one "
+        "figure per run (see the section on boot, image and memory). "
         "Our units are KiB and MiB. The paper writes KB and MB without "
         "saying which, and the ratios take them as binary units too; "
         "read as decimal units, the paper's image and memory would be "
@@ -425,11 +429,18 @@ static void write_target(FILE *f, const struct target *t)
         snprintf(ours, sizeof(ours), "no rows");
         met = "not measured";
     } else {
-        report_format(&t->group->m[t->metric], t->group->methods[t->metric],
-                      ours, sizeof(ours));
+        report_format_group(t->group, t->metric, report_metrics[t->metric].unit,
+                            ours, sizeof(ours));
         double mean = t->group->m[t->metric].mean;
+        double noise = t->group->rss_noise_mib;
+        int within_noise = t->metric == M_RSS_ABOVE_EMPTY_MIB &&
+                           !isnan(noise) && mean <= noise;
         if (isnan(mean))
             met = "not measured";
+        else if (within_noise && noise < t->limit)
+            met = "yes: within noise, and the noise is under the target";
+        else if (within_noise)
+            met = "not resolved: the noise exceeds the target";
         else if (t->skip != NULL)
             met = t->skip;
         else if (isnan(t->limit))
@@ -571,11 +582,38 @@ static void write_systems(FILE *f, const struct group_list *by_system)
         M_RSS_EMPTY_QEMU_MIB, M_RSS_ABOVE_EMPTY_MIB, M_MIN_MEM_MB,
     };
     char cell[256];
+    size_t boots = 0, plugin_boots = 0;
+
+    for (size_t i = 0; i < by_system->n; i++) {
+        const struct group *g = &by_system->items[i];
+        for (size_t k = 0; k < g->n_ok; k++) {
+            const struct row *r = g->ok_rows[k];
+            if (isnan(r->num[ROW_BOOT_READY_S]))
+                continue;
+            boots++;
+            plugin_boots += row_is(r, ROW_GUEST_INSN_METHOD, "tcg-plugin");
+        }
+    }
 
     fputs("## Boot, image and memory per system\n\nOver all successful "
-          "rows of each system, whatever their mode.\n\n| system | "
-          "workload | accel, machine |",
+          "rows of each system, whatever their mode. These are measured "
+          "once per boot or build, so a run's rows are not independent "
+          "measurements: each run gives one figure (image and peak "
+          "resident memory, VmHWM: the max of its rows, as the harness's "
+          "run summary prints it; boot to ready: the median of its rows), "
+          "and the table shows the median over runs with the number of "
+          "runs. The "
+          "memory above an empty QEMU is peak minus the empty QEMU's peak; "
+          "a difference no larger than the spread of the empty-QEMU peaks "
+          "across runs and of the system's own peaks within a run reads "
+          "\"within noise\".\n\n",
           f);
+    fprintf(f,
+            "Boot to ready: %zu rows record it, %zu of them with the TCG "
+            "instruction-counting plugin loaded, which slows the boot; "
+            "`make bench-boot` times boots without the plugin.\n\n",
+            boots, plugin_boots);
+    fputs("| system | workload | accel, machine |", f);
     for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
         fprintf(f, " %s (%s) |", report_metrics[shown[k]].label,
                 report_metrics[shown[k]].unit);
@@ -595,8 +633,7 @@ static void write_systems(FILE *f, const struct group_list *by_system)
             snprintf(cell, sizeof(cell), "%s, %s", g->accel, g->machine);
         put_cell(f, cell);
         for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) {
-            report_format(&g->m[shown[k]], g->methods[shown[k]], cell,
-                          sizeof(cell));
+            report_format_group(g, shown[k], NULL, cell, sizeof(cell));
             put_cell(f, cell);
         }
         end_row(f);
