@@ -36,6 +36,7 @@ enum metric {
     M_MIN_MEM_MB,
     M_GUEST_INSN,       /* guest instructions in the phase (boot: to ready) */
     M_GUEST_INSN_PER_S, /* guest instructions per wall-clock second */
+    M_CPU_TOTAL_S,      /* CPU seconds in the phase, total */
     M_N
 };
 
@@ -102,6 +103,20 @@ void report_group(const struct row_set *set, enum group_by by,
 
 /* Frees the groups (not the rows they point to). */
 void report_groups_free(struct group_list *list);
+
+/* Returns 1 when every ok row of g has no queries (modes boot, idle), so
+ * per-query figures do not apply. */
+int report_no_queries(const struct group *g);
+
+/* CPU time in clock ticks of 10 ms (USER_HZ 100, the Linux default), and
+ * the fewest ticks per repetition a procstat figure needs before a
+ * difference between systems is read from it. */
+#define REPORT_TICK_S 0.01
+#define REPORT_MIN_TICKS 5
+
+/* Returns 1 when an ok row of g has cpu_method procstat and a total CPU
+ * time under REPORT_MIN_TICKS ticks: too coarse for a reduction. */
+int report_cpu_below_resolution(const struct group *g);
 
 /* Finds the group with these keys, or NULL; offered NAN matches NAN. */
 const struct group *report_find(const struct group_list *list,

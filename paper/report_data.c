@@ -150,6 +150,11 @@ static double guest_insn_per_s(const struct row *r)
     return wall > 0 ? r->num[ROW_GUEST_INSN] / wall : NAN;
 }
 
+static double cpu_total_s(const struct row *r)
+{
+    return r->num[ROW_CPU_TOTAL_S];
+}
+
 const struct metric_def report_metrics[M_N] = {
     [M_CPU_TOTAL_PER_1K] = {"cpu_total_per_1k",
                             "CPU time per 1000 queries, total", "s",
@@ -208,6 +213,8 @@ const struct metric_def report_metrics[M_N] = {
     [M_GUEST_INSN_PER_S] = {"guest_insn_per_s", "guest instructions per second",
                             "instructions/s", ROW_GUEST_INSN_METHOD,
                             guest_insn_per_s},
+    [M_CPU_TOTAL_S] = {"cpu_total_s", "CPU time in the phase, total", "s",
+                       ROW_CPU_METHOD, cpu_total_s},
 };
 
 static void *xrealloc(void *p, size_t size)
@@ -483,6 +490,26 @@ const struct group *report_find(const struct group_list *list,
             return g;
     }
     return NULL;
+}
+
+int report_no_queries(const struct group *g)
+{
+    for (size_t i = 0; i < g->n_ok; i++) {
+        if (g->ok_rows[i]->num[ROW_QUERIES] > 0)
+            return 0;
+    }
+    return g->n_ok > 0;
+}
+
+int report_cpu_below_resolution(const struct group *g)
+{
+    for (size_t i = 0; i < g->n_ok; i++) {
+        const struct row *r = g->ok_rows[i];
+        if (row_is(r, ROW_CPU_METHOD, "procstat") &&
+            r->num[ROW_CPU_TOTAL_S] < REPORT_MIN_TICKS * REPORT_TICK_S)
+            return 1;
+    }
+    return 0;
 }
 
 void report_label(const struct group *g, char *buf, size_t len)

@@ -164,6 +164,43 @@ static void write_host(FILE *f, const struct row_set *set)
     fputs("\n", f);
 }
 
+static void insert_unit(char *buf, size_t len, const char *unit);
+
+/* The CPU cell of a group without queries: its CPU seconds per phase. */
+static void format_no_query_cpu(const struct group *g, char *buf, size_t len)
+{
+    char cpu[160];
+
+    report_format(&g->m[M_CPU_TOTAL_S], g->methods[M_CPU_TOTAL_S], cpu,
+                  sizeof(cpu));
+    insert_unit(cpu, sizeof(cpu), "s");
+    snprintf(buf, len, "n/a (no queries); CPU time in the phase: %s", cpu);
+}
+
+/* Writes the reduction cell of metric m of u against l into buf, or why
+ * there is none. Returns 1 when a reduction was written. */
+static int format_reduction(const struct group *u, const struct group *l,
+                            enum metric m, char *buf, size_t len)
+{
+    struct stats_reduction r;
+    int cpu = strncmp(report_metrics[m].key, "cpu_", 4) == 0;
+
+    if (cpu &&
+        (report_cpu_below_resolution(u) || report_cpu_below_resolution(l))) {
+        snprintf(buf, len,
+                 "below resolution: under %d ticks of 10 ms per repetition "
+                 "(procstat)",
+                 REPORT_MIN_TICKS);
+        return 0;
+    }
+    if (stats_reduction(&u->m[m], &l->m[m], &r) < 0) {
+        snprintf(buf, len, "not computed");
+        return 0;
+    }
+    snprintf(buf, len, "%.3g%% [%.3g, %.3g]", r.pct, r.ci_lo, r.ci_hi);
+    return 1;
+}
+
 /* Our figure for one paper figure under setup s, as text, with its mean
  * (NAN when unavailable) for the ratio. */
 static void our_figure(const struct paper_figure *p, const struct setup *s,
@@ -198,11 +235,12 @@ static void our_figure(const struct paper_figure *p, const struct setup *s,
                                               : "fewer than 2 samples");
             return;
         }
-        if (stats_reduction(&u->m[m], &l->m[m], &r) < 0) {
-            snprintf(buf, len, "not computed (the Linux figure is 0)");
+        if (!format_reduction(u, l, m, buf, len)) {
+            if (strcmp(buf, "not computed") == 0)
+                snprintf(buf, len, "not computed (the Linux figure is 0)");
             return;
         }
-        snprintf(buf, len, "%.3g%% [%.3g, %.3g]", r.pct, r.ci_lo, r.ci_hi);
+        stats_reduction(&u->m[m], &l->m[m], &r);
         *mean = r.pct;
         return;
     }
@@ -233,21 +271,32 @@ static int depends_on_accel(const char *key)
     return strncmp(key, "cpu_", 4) == 0 || strcmp(key, "boot_ready_s") == 0;
 }
 
-/* Inserts the unit of the paper figure's metric before " (n=" of a
- * formatted value, so that every cell of ours carries its unit. */
-static void add_unit(const struct paper_figure *p, char *buf, size_t len)
+/* Inserts " unit" before " (n=" of a formatted value. */
+static void insert_unit(char *buf, size_t len, const char *unit)
 {
-    int m = metric_by_key(p->metric);
     char *n_part = strstr(buf, " (n=");
     char tail[128];
 
-    if (m < 0 || n_part == NULL)
+    if (n_part == NULL)
         return;
     snprintf(tail, sizeof(tail), "%s", n_part);
     *n_part = '\0';
     size_t used = strlen(buf);
-    snprintf(buf + used, len - used, " %s%s%s", report_metrics[m].unit,
-             strstr(p->metric, "_per_1k") ? " per 1000 queries" : "", tail);
+    snprintf(buf + used, len - used, " %s%s", unit, tail);
+}
+
+/* Inserts the unit of the paper figure's metric into a formatted value,
+ * so that every cell of ours carries its unit. */
+static void add_unit(const struct paper_figure *p, char *buf, size_t len)
+{
+    int m = metric_by_key(p->metric);
+    char unit[64];
+
+    if (m < 0)
+        return;
+    snprintf(unit, sizeof(unit), "%s%s", report_metrics[m].unit,
+             strstr(p->metric, "_per_1k") ? " per 1000 queries" : "");
+    insert_unit(buf, len, unit);
 }
 
 static void write_paper_table(FILE *f, const struct paper_figures *paper,
@@ -375,7 +424,6 @@ static void write_tests(FILE *f, const struct setup *setups, size_t n_setups,
               f);
         for (size_t k = 0; k < sizeof(tested) / sizeof(tested[0]); k++) {
             enum metric m = tested[k];
-            struct stats_reduction r;
             struct stats_welch w;
 
             snprintf(cell, sizeof(cell), "%s (%s)", report_metrics[m].label,
@@ -385,13 +433,9 @@ static void write_tests(FILE *f, const struct setup *setups, size_t n_setups,
             put_cell(f, cell);
             report_format(&l->m[m], l->methods[m], cell, sizeof(cell));
             put_cell(f, cell);
-            if (stats_reduction(&u->m[m], &l->m[m], &r) == 0)
-                snprintf(cell, sizeof(cell), "%.3g%% [%.3g, %.3g]", r.pct,
-                         r.ci_lo, r.ci_hi);
-            else
-                snprintf(cell, sizeof(cell), "not computed");
+            int reduced = format_reduction(u, l, m, cell, sizeof(cell));
             put_cell(f, cell);
-            if (stats_welch_test(&u->m[m], &l->m[m], &w) == 0) {
+            if (reduced && stats_welch_test(&u->m[m], &l->m[m], &w) == 0) {
                 snprintf(cell, sizeof(cell), "%.3g", w.t);
                 put_cell(f, cell);
                 snprintf(cell, sizeof(cell), "%.3g", w.df);
@@ -565,6 +609,10 @@ static void write_groups(FILE *f, const struct group_list *by_mode)
         for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) {
             if (g->n_ok == 0)
                 snprintf(cell, sizeof(cell), "no ok rows");
+            else if (report_no_queries(g) && shown[k] == M_CPU_TOTAL_PER_1K)
+                format_no_query_cpu(g, cell, sizeof(cell));
+            else if (report_no_queries(g) && shown[k] == M_INSN_PER_QUERY)
+                snprintf(cell, sizeof(cell), "n/a (no queries)");
             else
                 report_format(&g->m[shown[k]], g->methods[shown[k]], cell,
                               sizeof(cell));

@@ -234,6 +234,29 @@ build/paper/ukreport --paper-figures paper/paper-figures.csv \
 expect_line "$tmp/noise.md" "| under 2 MiB | within noise (<= 0.195 MiB; measured 0.09766) | yes: within noise, and the noise is under the target |"
 expect_line "$tmp/noise.md" "| within noise (<= 0.0488; measured -0.1465) |"
 
+# Rows without queries (mode boot) show their CPU seconds, not a
+# per-query figure. CPU times under 5 ticks of 10 ms per repetition under
+# procstat give no reduction; the same times from schedstat do.
+cat >"$tmp/ticks.csv" <<'EOF'
+run_id,system,workload,mode,rep,status,accel,machine,queries,cpu_total_s,cpu_method
+r1,unikernel,dns,boot,1,ok,tcg,pc,,0.3,schedstat
+r1,unikernel,dns,paper,1,ok,tcg,pc,1000,0.0,procstat
+r1,unikernel,dns,paper,2,ok,tcg,pc,1000,0.01,procstat
+r1,linux-guest,dns,paper,1,ok,tcg,pc,1000,0.04,procstat
+r1,linux-guest,dns,paper,2,ok,tcg,pc,1000,0.03,procstat
+EOF
+sed 's/procstat/schedstat/' "$tmp/ticks.csv" >"$tmp/ns.csv"
+for input in ticks ns; do
+    build/paper/ukreport --paper-figures paper/paper-figures.csv \
+        --data-dir "$tmp/$input" --report "$tmp/$input.md" \
+        "$tmp/$input.csv" 2>/dev/null || fail "ukreport on $input.csv"
+done
+expect_line "$tmp/ticks.md" "| n/a (no queries); CPU time in the phase: 0.3 s (n=1, no interval) | n/a (no queries) |"
+expect_line "$tmp/ticks.md" "| below resolution: under 5 ticks of 10 ms per repetition (procstat) |"
+reject_line "$tmp/ticks.md" "100% [100, 100]"
+# schedstat: 0.005 against 0.035 s per 1000 queries, 85.7% less.
+expect_line "$tmp/ns.md" "| CPU time per 1000 queries, total (s) | 0.005 ± 0.064 (n=2) | 0.035 ± 0.064 (n=2) | 85.7% ["
+
 # --- Bad input: a clear error, and the previous report is kept ---
 printf 'system,workload,mode\nunikernel,dns,paper\n' >"$tmp/bad.csv"
 cp "$tmp/kvm.md" "$tmp/kvm.md.before"
