@@ -195,6 +195,19 @@ make -s -C plots PROFILE=no-such-profile OUT="$tmp/profile" \
 expect_line "$tmp/profile.log" "results/reference/"
 reject_line "$tmp/profile.log" "results/default.csv"
 
+# The reference run through make paper, with the figure links the lead
+# needs for a report kept in results/reference/ beside a plots/ folder.
+if ls results/reference/*.csv >/dev/null 2>&1; then
+    make -s -C paper PROFILE=no-such-profile REPORT="$tmp/ref.md" \
+        PLOTS_OUT="$tmp/ref" PLOTS_LINK=plots >"$tmp/ref.log" 2>&1 || {
+        cat "$tmp/ref.log"
+        fail "make -C paper on results/reference"
+    }
+    expect_line "$tmp/ref.md" "(plots/fig4.png)"
+    expect_line "$tmp/ref.html" '<img src="plots/fig4.png"'
+    [ -s "$tmp/ref/system.png" ] || fail "reference: system.png missing"
+fi
+
 # --- Split method columns: each CPU split has its own method ---
 # A 0 under cpu_thread_method "unavailable" is dropped and reported, while
 # cpu_method "procstat" keeps the total.
