@@ -224,6 +224,8 @@ static void append_style(char *colors, size_t colors_len, char *points,
              strcmp(g->mode, "dnsperf") == 0 ? 6 : 7);
 }
 
+static int drop_unavailable(char *methods);
+
 /* Writes the figure subtitle: host, accelerator and the methods behind
  * metric m in the groups drawn. */
 static void subtitle(const struct row_set *set, const struct group *const *gs,
@@ -239,9 +241,47 @@ static void subtitle(const struct row_set *set, const struct group *const *gs,
     if (strcmp(accel, "not recorded") == 0)
         snprintf(accel, sizeof(accel), "none (native)");
     group_methods(gs, n, m, methods, sizeof(methods));
-    snprintf(buf, len, "host: %s, %s cores, Linux %s; accel: %s; %s: %s", cpu,
+    int dropped = drop_unavailable(methods);
+    snprintf(buf, len, "host: %s, %s cores, Linux %s; accel: %s; %s: %s%s", cpu,
              cores, kernel, accel, method_label,
-             methods[0] ? methods : "no rows");
+             methods[0] ? methods : (dropped ? "unavailable" : "no rows"),
+             methods[0] && dropped ? " (unavailable series: see the note)"
+                                   : "");
+}
+
+/* Removes the "unavailable..." entries and repeats from a list of methods
+ * separated by ", " or "; ", leaving the rest "; "-separated. Returns 1
+ * when it removed an unavailable entry. */
+static int drop_unavailable(char *methods)
+{
+    char copy[256], out[256] = "";
+    int dropped = 0;
+
+    snprintf(copy, sizeof(copy), "%s", methods);
+    for (char *tok = strtok(copy, ",;"); tok != NULL;
+         tok = strtok(NULL, ",;")) {
+        while (*tok == ' ')
+            tok++;
+        if (*tok == '\0')
+            continue;
+        if (strncmp(tok, "unavailable", 11) == 0) {
+            dropped = 1;
+            continue;
+        }
+        int seen = 0;
+        for (const char *p = strstr(out, tok); p && !seen;
+             p = strstr(p + 1, tok)) {
+            size_t tl = strlen(tok);
+            seen =
+                (p == out || p[-1] == ' ') && (p[tl] == '\0' || p[tl] == ';');
+        }
+        if (seen)
+            continue;
+        size_t used = strlen(out);
+        snprintf(out + used, sizeof(out) - used, "%s%s", used ? "; " : "", tok);
+    }
+    snprintf(methods, 256, "%s", out);
+    return dropped;
 }
 
 /* Gathers pointers to the groups whose mode is mode (any mode when NULL)
@@ -411,6 +451,21 @@ static int same_series(const struct group *a, const struct group *b)
            strcmp(a->machine, b->machine) == 0;
 }
 
+/* Queries lost as a percentage of queries sent, over the group's rows. */
+static double lost_pct(const struct group *g)
+{
+    double sent = 0, lost = 0;
+
+    for (size_t i = 0; i < g->n_ok; i++) {
+        const struct row *r = g->ok_rows[i];
+        if (isnan(r->num[ROW_QUERIES]) || isnan(r->num[ROW_LOST]))
+            continue;
+        sent += r->num[ROW_QUERIES];
+        lost += r->num[ROW_LOST];
+    }
+    return sent > 0 ? 100 * lost / sent : NAN;
+}
+
 /* Offered-rate sweeps: one block per series (system, workload, mode,
  * accel, machine), separated by two blank lines for gnuplot's index. */
 static int write_rate(const struct row_set *set, const struct group_list *l,
@@ -420,8 +475,9 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
     size_t n = 0;
     char titles[4096] = "", colors[1024] = "", points[256] = "", label[256],
          note_cpu[8192] = "", note_insn[8192] = "", note_lat[8192] = "",
-         note_ach[8192] = "", sub[1024], sub_insn[1024], sub_lat[1024];
-    size_t nseries = 0;
+         note_ach[8192] = "", sub[1024], sub_insn[1024], sub_lat[1024],
+         sub_ach[1024];
+    size_t nseries = 0, max_n = 0;
 
     for (size_t i = 0; i < l->n; i++) {
         const struct group *g = &l->items[i];
@@ -443,7 +499,7 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
             fputs("offered_qps,cpu_us_per_query,cpu_us_per_query_ci,"
                   "insn_per_query,insn_per_query_ci,lat_p50_us,"
                   "lat_p50_us_ci,lat_p99_us,lat_p99_us_ci,achieved_qps,"
-                  "achieved_qps_ci,n\n",
+                  "achieved_qps_ci,lost_pct,n\n",
                   f);
             series_label(gs[i], label, sizeof(label));
             append_title(titles, sizeof(titles), label);
@@ -456,7 +512,10 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
         put_mean_ci(f, gs[i], M_LAT_P50_US);
         put_mean_ci(f, gs[i], M_LAT_P99_US);
         put_mean_ci(f, gs[i], M_ACHIEVED_QPS);
+        put_value(f, lost_pct(gs[i]));
         fprintf(f, ",%zu\n", gs[i]->n_ok);
+        if (gs[i]->n_ok > max_n)
+            max_n = gs[i]->n_ok;
     }
     if (close_out(f, dir, "rate.csv") < 0) {
         free(gs);
@@ -482,6 +541,8 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
     subtitle(set, gs, n, M_INSN_PER_QUERY, "instructions", sub_insn,
              sizeof(sub_insn));
     subtitle(set, gs, n, M_LAT_P50_US, "latency", sub_lat, sizeof(sub_lat));
+    subtitle(set, gs, n, M_ACHIEVED_QPS, "achieved rate", sub_ach,
+             sizeof(sub_ach));
 
     f = open_out(dir, "rate.vars");
     if (f == NULL) {
@@ -501,6 +562,13 @@ static int write_rate(const struct row_set *set, const struct group_list *l,
     gp_string(f, "subtitle", sub);
     gp_string(f, "subtitle_insn", sub_insn);
     gp_string(f, "subtitle_lat", sub_lat);
+    gp_string(f, "subtitle_achieved", sub_ach);
+    /* Every point is a mean over the repetitions of its rate; with one
+     * repetition each there is neither a mean nor an interval to name. */
+    fprintf(f, "have_ci = %d\n", max_n > 1);
+    gp_string(f, "stat_label",
+              max_n > 1 ? "mean, bars: 95% CI"
+                        : "one repetition per point, no interval");
     for (size_t k = 0; k < sizeof(notes) / sizeof(notes[0]); k++)
         cap_note(notes[k], sizeof(note_cpu), 4);
     gp_string(f, "note_cpu", note_cpu);
@@ -578,7 +646,7 @@ static int write_system(const struct row_set *set, const char *dir)
         goto fail;
     fputs("label,boot_ready_s,boot_ready_s_ci,image_kib,rss_peak_mib,"
           "rss_peak_mib_ci,rss_empty_qemu_mib,rss_above_empty_mib,"
-          "min_mem_mb,n\n",
+          "min_mem_mb,n,rss_above_label\n",
           f);
     for (size_t i = 0; i < n; i++) {
         report_label(gs[i], label, sizeof(label));
@@ -589,7 +657,14 @@ static int write_system(const struct row_set *set, const char *dir)
         put_value(f, gs[i]->m[M_RSS_EMPTY_QEMU_MIB].mean);
         put_value(f, gs[i]->m[M_RSS_ABOVE_EMPTY_MIB].mean);
         put_value(f, gs[i]->m[M_MIN_MEM_MB].mean);
-        fprintf(f, ",%zu\n", gs[i]->n_ok);
+        fprintf(f, ",%zu,", gs[i]->n_ok);
+        double above = gs[i]->m[M_RSS_ABOVE_EMPTY_MIB].mean;
+        if (isnan(above))
+            fputs("\"\"\n", f);
+        else if (!isnan(gs[i]->rss_noise_mib) && above <= gs[i]->rss_noise_mib)
+            fprintf(f, "\"noise <= %.2g\"\n", gs[i]->rss_noise_mib);
+        else
+            fprintf(f, "\"%.3g\"\n", above);
     }
     if (close_out(f, dir, "system.csv") < 0)
         goto fail;

@@ -13,6 +13,16 @@ set xrange [0:*]
 # Room right of the highest rate, so its point and interval stay visible.
 set offsets 0, graph 0.05, 0, 0
 
+# Points that lost at least 1% of their queries carry the lost share, so
+# a latency or rate read from the answered queries alone is not taken at
+# face value.
+lost_labels = ", for [i=1:nseries] data index (i-1) using 'offered_qps':'lat_p99_us':(column('lost_pct') >= 1 ? sprintf('%.0f%% lost', column('lost_pct')) : '') with labels offset 0, 1.2 font ',8' tc rgb word(colors, i) notitle"
+lost_labels_achieved = ", for [i=1:nseries] data index (i-1) using 'offered_qps':'achieved_qps':(column('lost_pct') >= 1 ? sprintf('%.0f%% lost', column('lost_pct')) : '') with labels offset 0, -1.2 font ',8' tc rgb word(colors, i) notitle"
+
+# Interval bars are drawn only when some point has more than one
+# repetition (have_ci), because a series of NaN intervals makes gnuplot
+# warn once per series and format.
+
 # Each figure sets its title, y label, whether it has data, its note and
 # subtitle, and its plot command, then draws itself in every format.
 do for [fig in "cpu-per-query insn-per-query latency achieved"] {
@@ -20,30 +30,30 @@ do for [fig in "cpu-per-query insn-per-query latency achieved"] {
     set yrange [0:*]
     if (fig eq "cpu-per-query") {
         title_text = "CPU time per query against offered rate"
-        set ylabel "CPU time per query (us), mean and 95% CI"
+        set ylabel "CPU time per query (us): ".stat_label
         have = have_cpu; note = note_cpu; sub = subtitle
-        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'cpu_us_per_query' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i), for [i=1:nseries] data index (i-1) using 'offered_qps':(column('cpu_us_per_query') - column('cpu_us_per_query_ci')):(0):(2 * column('cpu_us_per_query_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle"
+        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'cpu_us_per_query' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i)".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('cpu_us_per_query') - column('cpu_us_per_query_ci')):(0):(2 * column('cpu_us_per_query_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "")
     }
     if (fig eq "insn-per-query") {
         title_text = "Guest instructions per query against offered rate"
-        set ylabel "guest instructions per query, mean and 95% CI"
+        set ylabel "guest instructions per query: ".stat_label
         have = have_insn; note = note_insn; sub = subtitle_insn
-        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'insn_per_query' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i), for [i=1:nseries] data index (i-1) using 'offered_qps':(column('insn_per_query') - column('insn_per_query_ci')):(0):(2 * column('insn_per_query_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle"
+        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'insn_per_query' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i)".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('insn_per_query') - column('insn_per_query_ci')):(0):(2 * column('insn_per_query_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "")
     }
     if (fig eq "latency") {
         title_text = "Response latency against offered rate"
-        set ylabel "latency (us, log scale): p50 solid, p99 dashed"
+        set ylabel "latency (us, log scale): p50 solid, p99 dashed; ".stat_label
         # p50 and p99 differ by orders of magnitude near saturation.
         set logscale y
         set yrange [*:*]
         have = have_lat; note = note_lat; sub = subtitle_lat
-        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'lat_p50_us' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) dt 1 title word(titles, i).' p50', for [i=1:nseries] data index (i-1) using 'offered_qps':(column('lat_p50_us') - column('lat_p50_us_ci')):(0):(2 * column('lat_p50_us_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle, for [i=1:nseries] data index (i-1) using 'offered_qps':'lat_p99_us' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) dt 2 title word(titles, i).' p99', for [i=1:nseries] data index (i-1) using 'offered_qps':(column('lat_p99_us') - column('lat_p99_us_ci')):(0):(2 * column('lat_p99_us_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle"
+        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'lat_p50_us' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) dt 1 title word(titles, i).' p50'".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('lat_p50_us') - column('lat_p50_us_ci')):(0):(2 * column('lat_p50_us_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "").", for [i=1:nseries] data index (i-1) using 'offered_qps':'lat_p99_us' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) dt 2 title word(titles, i).' p99'".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('lat_p99_us') - column('lat_p99_us_ci')):(0):(2 * column('lat_p99_us_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "").lost_labels
     }
     if (fig eq "achieved") {
         title_text = "Achieved against offered rate"
-        set ylabel "achieved rate (answered queries/s)"
-        have = have_achieved; note = note_achieved; sub = subtitle_lat
-        plot_cmd = "plot x with lines lc rgb '#999999' dt 3 title 'achieved = offered', for [i=1:nseries] data index (i-1) using 'offered_qps':'achieved_qps' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i), for [i=1:nseries] data index (i-1) using 'offered_qps':(column('achieved_qps') - column('achieved_qps_ci')):(0):(2 * column('achieved_qps_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle"
+        set ylabel "achieved rate (answered queries/s): ".stat_label
+        have = have_achieved; note = note_achieved; sub = subtitle_achieved
+        plot_cmd = "plot x with lines lc rgb '#999999' dt 3 title 'achieved = offered', for [i=1:nseries] data index (i-1) using 'offered_qps':'achieved_qps' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i)".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('achieved_qps') - column('achieved_qps_ci')):(0):(2 * column('achieved_qps_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "").lost_labels_achieved
     }
     do for [fmt in formats] {
         eval (fmt eq "png" ? term_png : term_svg)

@@ -270,6 +270,31 @@ reject_line "$tmp/ticks.md" "100% [100, 100]"
 # schedstat: 0.005 against 0.035 s per 1000 queries, 85.7% less.
 expect_line "$tmp/ns.md" "| CPU time per 1000 queries, total (s) | 0.005 ± 0.064 (n=2) | 0.035 ± 0.064 (n=2) | 85.7% ["
 
+# Rate figures: the achieved figure has its own subtitle, and a point
+# that lost queries carries the lost share (linux-guest: 3 of 200 and
+# 5 of 200 sent, 2%; unikernel: none lost).
+cat >"$tmp/lossy.csv" <<'EOF'
+run_id,system,workload,mode,rep,status,accel,machine,offered_qps,queries,answered,lost,achieved_qps,lat_p50_us,lat_p99_us,lat_method,guest_insn,guest_insn_method
+r1,unikernel,dns,rate,1,ok,tcg,pc,100,200,200,0,100,90,170,harness-client,600000,tcg-plugin
+r1,linux-guest,dns,rate,1,ok,tcg,pc,100,200,197,3,98.5,250,440,harness-client,4000000,tcg-plugin
+r1,linux-guest,dns,rate,2,ok,tcg,pc,100,200,195,5,97.5,260,450,harness-client,4200000,tcg-plugin
+r1,linux-native,dns,rate,1,ok,,,100,200,200,0,100,30,60,harness-client,,unavailable
+EOF
+build/paper/ukreport --data-dir "$tmp/lossy" "$tmp/lossy.csv" 2>/dev/null ||
+    fail "ukreport on lossy rate rows"
+expect_line "$tmp/lossy/rate.csv" "achieved_qps_ci,lost_pct,n"
+expect_line "$tmp/lossy/rate.csv" "100,NaN,NaN,3000,NaN,90,NaN,170,NaN,100,NaN,0,1"
+expect_line "$tmp/lossy/rate.vars" 'subtitle_achieved = "host: not recorded, not recorded cores, Linux not recorded; accel: tcg; achieved rate: measured"'
+expect_line "$tmp/lossy/rate.vars" "instructions: tcg-plugin (unavailable series: see the note)"
+expect_line "$tmp/lossy/rate.vars" 'stat_label = "mean, bars: 95% CI"'
+expect_line "$tmp/lossy/rate.vars" "have_ci = 1"
+(cd plots && gnuplot -e "outdir='$tmp/lossy'" rate.gp 2>"$tmp/lossy.gp.log") ||
+    fail "gnuplot rate.gp on lossy rows"
+if awk -F, '/^100,/ && $13 == 2 { found = 1 } END { exit !found }' \
+    "$tmp/lossy/rate.csv"; then :; else
+    fail "rate.csv lacks the linux-guest lost share of 2%"
+fi
+
 # --- Bad input: a clear error, and the previous report is kept ---
 printf 'system,workload,mode\nunikernel,dns,paper\n' >"$tmp/bad.csv"
 cp "$tmp/kvm.md" "$tmp/kvm.md.before"
