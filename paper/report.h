@@ -76,10 +76,14 @@ struct group {
      * the max of the run's rows; boot time: their median), n counts runs,
      * mean holds the median over runs, and there is no interval. */
     int per_run[M_N];
-    /* Noise estimate of the memory above an empty QEMU, MiB: the spread
-     * (max - min) of the empty-QEMU peaks across runs and of the system's
-     * own peaks within a run, whichever is larger; NAN without data. */
+    /* Noise estimate of the memory above an empty QEMU, MiB: the largest
+     * of the spreads (max - min) of the empty-QEMU boots within a run
+     * (column rss_empty_qemu_spread_kb), of the empty-QEMU peaks across
+     * runs and of the system's own peaks within a run; NAN without data.
+     * rss_noise_known is 0 when neither empty-QEMU spread was available,
+     * so the estimate leaves out the baseline's own noise. */
     double rss_noise_mib;
+    int rss_noise_known;
 };
 
 struct group_list {

@@ -398,9 +398,19 @@ static void summarise_per_run(struct group *g)
             own_spread = hi - lo;
     }
     g->rss_noise_mib = own_spread;
-    if (!isnan(empty_lo) &&
-        (isnan(g->rss_noise_mib) || empty_hi - empty_lo > g->rss_noise_mib))
-        g->rss_noise_mib = empty_hi - empty_lo;
+    if (!isnan(empty_lo) && empty_hi > empty_lo) {
+        g->rss_noise_known = 1;
+        if (isnan(g->rss_noise_mib) || empty_hi - empty_lo > g->rss_noise_mib)
+            g->rss_noise_mib = empty_hi - empty_lo;
+    }
+    for (size_t i = 0; i < g->n_ok; i++) {
+        double spread = g->ok_rows[i]->num[ROW_RSS_EMPTY_QEMU_SPREAD_KB] / 1024;
+        if (isnan(spread))
+            continue;
+        g->rss_noise_known = 1;
+        if (isnan(g->rss_noise_mib) || spread > g->rss_noise_mib)
+            g->rss_noise_mib = spread;
+    }
     free(runs);
     free(per_run);
     free(scratch);
@@ -600,9 +610,14 @@ void report_format_group(const struct group *g, enum metric m, const char *unit,
                  space, unit, value);
         return;
     }
+    const char *unknown_noise =
+        m == M_RSS_ABOVE_EMPTY_MIB && !g->rss_noise_known
+            ? "; empty-QEMU spread not recorded"
+            : "";
     if (s->n == 1)
-        snprintf(buf, len, "%s%s%s (1 run)", value, space, unit);
+        snprintf(buf, len, "%s%s%s (1 run%s)", value, space, unit,
+                 unknown_noise);
     else
-        snprintf(buf, len, "%s%s%s (median of %zu runs)", value, space, unit,
-                 s->n);
+        snprintf(buf, len, "%s%s%s (median of %zu runs%s)", value, space, unit,
+                 s->n, unknown_noise);
 }

@@ -337,6 +337,10 @@ static void write_paper_table(FILE *f, const struct paper_figures *paper,
                      s->accel);
         else if (isnan(mean) || p->value == 0)
             snprintf(ratio, sizeof(ratio), "not computed");
+        else if (strncmp(p->metric, "reduction:", 10) == 0 &&
+                 strcmp(s->accel, "kvm") != 0)
+            snprintf(ratio, sizeof(ratio), "%.3g (a %s reduction against kvm)",
+                     mean / p->value, s->accel);
         else
             snprintf(ratio, sizeof(ratio), "%.3g", mean / p->value);
         put_cell(f, p->figure);
@@ -489,6 +493,9 @@ static void write_target(FILE *f, const struct target *t)
                            !isnan(noise) && mean <= noise;
         if (isnan(mean))
             met = "not measured";
+        else if (t->metric == M_RSS_ABOVE_EMPTY_MIB &&
+                 !t->group->rss_noise_known)
+            met = "not resolved: the empty QEMU's spread is not recorded";
         else if (within_noise && noise < t->limit)
             met = "yes: within noise, and the noise is under the target";
         else if (within_noise)
@@ -660,9 +667,11 @@ static void write_systems(FILE *f, const struct group_list *by_system)
           "and the table shows the median over runs with the number of "
           "runs. The "
           "memory above an empty QEMU is peak minus the empty QEMU's peak; "
-          "a difference no larger than the spread of the empty-QEMU peaks "
-          "across runs and of the system's own peaks within a run reads "
-          "\"within noise\".\n\n",
+          "a difference no larger than the spread of the empty-QEMU boots "
+          "(column `rss_empty_qemu_spread_kb` where the results have it, "
+          "and across runs), or of the system's own peaks within a run, "
+          "reads \"within noise\". Without an empty-QEMU spread the "
+          "figure says so and its target is not judged.\n\n",
           f);
     fprintf(f,
             "Boot to ready: %zu rows record it, %zu of them with the TCG "

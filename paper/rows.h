@@ -67,6 +67,7 @@ enum row_num {
     ROW_KVM_EXITS,
     ROW_RSS_PEAK_KB,
     ROW_RSS_EMPTY_QEMU_KB,
+    ROW_RSS_EMPTY_QEMU_SPREAD_KB, /* optional: max - min of the empty boots */
     ROW_MIN_MEM_MB,
     ROW_BOOT_READY_S,
     ROW_IMAGE_BYTES,
