@@ -70,6 +70,7 @@ const char *const csv_columns[] = {
     "kvm_exits_method",
     "rss_peak_kb",
     "rss_empty_qemu_kb",
+    "rss_empty_qemu_spread_kb",
     "mem_method",
     "min_mem_mb",
     "boot_ready_s",

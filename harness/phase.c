@@ -74,7 +74,8 @@ static void all_unavailable(struct csv_row *row)
         {"energy_method", "energy_pkg_j", "energy_dram_j", "energy_idle_w",
          "energy_attr_j"},
         {"kvm_exits_method", "kvm_exits"},
-        {"mem_method", "rss_peak_kb", "rss_empty_qemu_kb"},
+        {"mem_method", "rss_peak_kb", "rss_empty_qemu_kb",
+         "rss_empty_qemu_spread_kb"},
     };
 
     for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
@@ -325,8 +326,10 @@ int phase_end(struct run_context *rc, struct target *t, struct phase *p,
         set_u64(&row, "rss_peak_kb", mem.vm_hwm_kb);
         if (mem.vm_hwm_kb > t->rss_peak_kb)
             t->rss_peak_kb = mem.vm_hwm_kb;
-        if (is_qemu_kind(t->kind) && rc->rss_empty_kb)
+        if (is_qemu_kind(t->kind) && rc->rss_empty_kb) {
             set_u64(&row, "rss_empty_qemu_kb", rc->rss_empty_kb);
+            set_u64(&row, "rss_empty_qemu_spread_kb", rc->rss_empty_spread_kb);
+        }
     }
     if (strcmp(mode, "boot") == 0)
         set_d(&row, "boot_ready_s", t->sys.boot_s, 4);

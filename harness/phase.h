@@ -36,7 +36,8 @@ struct run_context {
     struct rapl rapl;
     int rapl_open; /* rapl_open() succeeded (source may still be NONE) */
     char guest_kernel[128];
-    uint64_t rss_empty_kb; /* 0: not measured */
+    uint64_t rss_empty_kb;        /* 0: not measured */
+    uint64_t rss_empty_spread_kb; /* max - min of the empty-QEMU peaks */
     int rows, failed_rows;
 };
 
@@ -76,7 +77,7 @@ struct phase {
     uint64_t kvm0;
     int kvm_ok;
     int rapl_on;
-    uint64_t busy0; /* host-wide busy CPU ticks at the start */
+    uint64_t busy0;            /* host-wide busy CPU ticks at the start */
     struct procstat_delta cpu; /* set by phase_end() when have_cpu */
     int have_cpu;
 };

@@ -72,7 +72,6 @@ struct run {
     int steps_done, steps_total;
     struct netns ns; /* --net tap */
     int netns_on;
-    uint64_t rss_empty_spread_kb; /* max - min of the empty-QEMU peaks */
 };
 
 /* ---- progress --------------------------------------------------------- */
@@ -333,7 +332,7 @@ static void measure_empty_qemu(struct run *r)
     if (n > 0) {
         r->rc.rss_empty_kb = (uint64_t)median(peaks, n);
         /* median() sorted peaks. */
-        r->rss_empty_spread_kb = (uint64_t)(peaks[n - 1] - peaks[0]);
+        r->rc.rss_empty_spread_kb = (uint64_t)(peaks[n - 1] - peaks[0]);
     }
 }
 
@@ -758,7 +757,7 @@ static void format_above_qemu(const struct run *r, const struct target *t,
 
     if (above <= 0)
         snprintf(buf, cap, "<=0 (noise)");
-    else if (above <= (long long)r->rss_empty_spread_kb)
+    else if (above <= (long long)r->rc.rss_empty_spread_kb)
         snprintf(buf, cap, "%lld (noise)", above);
     else
         snprintf(buf, cap, "%lld", above);
@@ -809,7 +808,7 @@ static void print_summary(const struct run *r)
                "median of %d boots spread over %llu kB;\n"
                "  \"(noise)\" marks a +qemu figure within that spread\n",
                (unsigned long long)r->rc.rss_empty_kb, EMPTY_QEMU_BOOTS,
-               (unsigned long long)r->rss_empty_spread_kb);
+               (unsigned long long)r->rc.rss_empty_spread_kb);
     for (int i = 0; i < r->ntargets; i++) {
         const struct target *t = &r->targets[i];
 

@@ -59,7 +59,7 @@ my %groups = (
     lat_method => [qw(lat_p50_us lat_p99_us lat_max_us)],
     energy_method => [qw(energy_pkg_j energy_dram_j energy_idle_w energy_attr_j)],
     kvm_exits_method => [qw(kvm_exits)],
-    mem_method => [qw(rss_peak_kb rss_empty_qemu_kb)],
+    mem_method => [qw(rss_peak_kb rss_empty_qemu_kb rss_empty_qemu_spread_kb)],
 );
 my @required = qw(run_id time git_commit host_cpu host_cores host_kernel
     qemu_version system workload mode rep status placement);
