@@ -269,89 +269,104 @@ static void fill_energy(struct run_context *rc, struct target *t,
         set_d(row, "energy_idle_w", t->idle_w, 3);
 }
 
-int phase_end(struct run_context *rc, struct target *t, struct phase *p,
-              const char *mode, int rep, const struct phase_traffic *tr,
-              const char *failure)
+int phase_measure(struct run_context *rc, struct target *t, struct phase *p,
+                  const char *mode, int rep, const struct phase_traffic *tr)
 {
-    struct csv_row row;
+    struct csv_row *row = &p->row;
     struct procstat_mem mem;
     struct perfctr_result pr;
     double wall = system_now() - p->t0;
     char err[256];
     double cpu_s;
-    int rc_append;
 
     if (t->pc_open)
         perfctr_disable(&t->pc);
-    if (csv_row_init(&row) < 0) {
-        free(p->before);
+    if (csv_row_init(row) < 0)
         return -1;
-    }
-    fill_context(rc, t, &row, mode, rep);
-    all_unavailable(&row);
-    set(&row, "status", failure ? "failed" : "ok");
-    if (failure) {
-        char buf[2048];
-        char tail[1024];
+    p->measured = 1;
+    fill_context(rc, t, row, mode, rep);
+    all_unavailable(row);
+    set_d(row, "wall_s", wall, 3);
 
-        system_log_tail(&t->sys, 5, tail, sizeof(tail));
-        snprintf(buf, sizeof(buf), "%s; last output: %s", failure, tail);
-        set(&row, "failure", buf);
-    }
-    set_d(&row, "wall_s", wall, 3);
-
-    cpu_s = fill_cpu(rc, t, p, &row);
+    cpu_s = fill_cpu(rc, t, p, row);
     if (t->counting && insn_loaded(&t->ic)) {
-        set(&row, "guest_insn_method", "tcg-plugin");
-        set_u64(&row, "guest_insn", insn_read(&t->ic) - p->insn0);
+        set(row, "guest_insn_method", "tcg-plugin");
+        set_u64(row, "guest_insn", insn_read(&t->ic) - p->insn0);
     }
     if (t->pc_open && perfctr_read(&t->pc, &pr, err, sizeof(err)) == 0 &&
         pr.available) {
-        set(&row, "cycles_method", "perf");
-        set_u64(&row, "cycles", pr.cycles);
-        set_u64(&row, "host_instructions", pr.instructions);
+        set(row, "cycles_method", "perf");
+        set_u64(row, "cycles", pr.cycles);
+        set_u64(row, "host_instructions", pr.instructions);
     }
     if (p->kvm_ok) {
         int ok;
         uint64_t exits = kvm_exits(t, &ok);
 
         if (ok) {
-            set(&row, "kvm_exits_method", "qmp-query-stats");
-            set_u64(&row, "kvm_exits", exits - p->kvm0);
+            set(row, "kvm_exits_method", "qmp-query-stats");
+            set_u64(row, "kvm_exits", exits - p->kvm0);
         }
     }
-    fill_energy(rc, t, p, &row, cpu_s, mode, wall);
+    fill_energy(rc, t, p, row, cpu_s, mode, wall);
     if (procstat_read_mem(NULL, t->sys.pid, &mem, err, sizeof(err)) == 0) {
-        set(&row, "mem_method", "vmhwm");
-        set_u64(&row, "rss_peak_kb", mem.vm_hwm_kb);
+        set(row, "mem_method", "vmhwm");
+        set_u64(row, "rss_peak_kb", mem.vm_hwm_kb);
         if (mem.vm_hwm_kb > t->rss_peak_kb)
             t->rss_peak_kb = mem.vm_hwm_kb;
         if (is_qemu_kind(t->kind) && rc->rss_empty_kb) {
-            set_u64(&row, "rss_empty_qemu_kb", rc->rss_empty_kb);
-            set_u64(&row, "rss_empty_qemu_spread_kb", rc->rss_empty_spread_kb);
+            set_u64(row, "rss_empty_qemu_kb", rc->rss_empty_kb);
+            set_u64(row, "rss_empty_qemu_spread_kb", rc->rss_empty_spread_kb);
         }
     }
     if (strcmp(mode, "boot") == 0)
-        set_d(&row, "boot_ready_s", t->sys.boot_s, 4);
+        set_d(row, "boot_ready_s", t->sys.boot_s, 4);
 
     if (tr && tr->has_traffic) {
         if (tr->offered_qps > 0)
-            set_d(&row, "offered_qps", tr->offered_qps, 1);
-        set_u64(&row, "queries", tr->queries);
-        set_u64(&row, "answered", tr->answered);
-        set_u64(&row, "lost", tr->lost);
+            set_d(row, "offered_qps", tr->offered_qps, 1);
+        set_u64(row, "queries", tr->queries);
+        set_u64(row, "answered", tr->answered);
+        set_u64(row, "lost", tr->lost);
         double window = tr->active_s > 0 ? tr->active_s : wall;
 
         if (window > 0)
-            set_d(&row, "achieved_qps", (double)tr->answered / window, 1);
-        fill_latency(&row, tr);
+            set_d(row, "achieved_qps", (double)tr->answered / window, 1);
+        fill_latency(row, tr);
     }
+    return 0;
+}
 
-    rc_append = append(rc, &row, failure != NULL);
-    csv_row_free(&row);
+int phase_write(struct run_context *rc, struct target *t, struct phase *p,
+                const char *failure)
+{
+    int rc_append = -1;
+
+    if (p->measured) {
+        set(&p->row, "status", failure ? "failed" : "ok");
+        if (failure) {
+            char buf[2048];
+            char tail[1024];
+
+            system_log_tail(&t->sys, 5, tail, sizeof(tail));
+            snprintf(buf, sizeof(buf), "%s; last output: %s", failure, tail);
+            set(&p->row, "failure", buf);
+        }
+        rc_append = append(rc, &p->row, failure != NULL);
+        csv_row_free(&p->row);
+        p->measured = 0;
+    }
     free(p->before);
     p->before = NULL;
     return rc_append;
+}
+
+int phase_end(struct run_context *rc, struct target *t, struct phase *p,
+              const char *mode, int rep, const struct phase_traffic *tr,
+              const char *failure)
+{
+    phase_measure(rc, t, p, mode, rep, tr);
+    return phase_write(rc, t, p, failure);
 }
 
 int phase_failed_row(struct run_context *rc, struct target *t, const char *mode,

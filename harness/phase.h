@@ -78,8 +78,10 @@ struct phase {
     int kvm_ok;
     int rapl_on;
     uint64_t busy0;            /* host-wide busy CPU ticks at the start */
-    struct procstat_delta cpu; /* set by phase_end() when have_cpu */
+    struct procstat_delta cpu; /* set by phase_measure() when have_cpu */
     int have_cpu;
+    struct csv_row row; /* built by phase_measure(), written by phase_write() */
+    int measured;
 };
 
 /* A phase's outcome that the caller fills: traffic and latencies. */
@@ -100,11 +102,26 @@ struct phase_traffic {
 void phase_begin(struct run_context *rc, struct target *t, struct phase *p);
 
 /*
- * Takes the "after" readings and builds and appends the row for `mode`
- * and repetition rep, with the traffic figures in tr (NULL: none).
- * failure (NULL: status ok) marks the row failed with the reason and the
- * system's last output. Returns 0 when the row was written, -1 when the
- * CSV append failed (message on stderr). Frees what phase_begin took.
+ * Takes the "after" readings and builds the row for `mode` and repetition
+ * rep in p, with the traffic figures in tr (NULL: none), without writing
+ * it, so a check that costs work (a liveness lookup) can follow the phase
+ * without being counted in it. Returns 0, or -1 when no row could be made.
+ */
+int phase_measure(struct run_context *rc, struct target *t, struct phase *p,
+                  const char *mode, int rep, const struct phase_traffic *tr);
+
+/*
+ * Appends the row phase_measure() built, marked failed with the reason
+ * and the system's last output when failure is not NULL. Returns 0 when
+ * the row was written, -1 when the CSV append failed (message on stderr).
+ * Frees what phase_begin and phase_measure took.
+ */
+int phase_write(struct run_context *rc, struct target *t, struct phase *p,
+                const char *failure);
+
+/*
+ * Runs phase_measure() and then phase_write(), for phases whose outcome is
+ * known before the readings.
  */
 int phase_end(struct run_context *rc, struct target *t, struct phase *p,
               const char *mode, int rep, const struct phase_traffic *tr,
