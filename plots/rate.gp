@@ -14,8 +14,10 @@ set xrange [0:*]
 set offsets 0, graph 0.05, 0, 0
 
 # Points that lost at least 1% of their queries carry the lost share, so
-# a latency or rate read from the answered queries alone is not taken at
-# face value.
+# a latency or rate read from the answered queries alone, or a per-query
+# cost divided over queries that were never served, is not taken at face
+# value.
+lost_labels_on(ycol) = ", for [i=1:nseries] data index (i-1) using 'offered_qps':'".ycol."':(column('lost_pct') >= 1 ? sprintf('%.0f%% lost', column('lost_pct')) : '') with labels offset 0, 1.2 font ',8' tc rgb word(colors, i) notitle"
 lost_labels = ", for [i=1:nseries] data index (i-1) using 'offered_qps':'lat_p99_us':(column('lost_pct') >= 1 ? sprintf('%.0f%% lost', column('lost_pct')) : '') with labels offset 0, 1.2 font ',8' tc rgb word(colors, i) notitle"
 lost_labels_achieved = ", for [i=1:nseries] data index (i-1) using 'offered_qps':'achieved_qps':(column('lost_pct') >= 1 ? sprintf('%.0f%% lost', column('lost_pct')) : '') with labels offset 0, -1.2 font ',8' tc rgb word(colors, i) notitle"
 
@@ -32,13 +34,13 @@ do for [fig in "cpu-per-query insn-per-query latency achieved"] {
         title_text = "CPU time per query against offered rate"
         set ylabel "CPU time per query (us): ".stat_label
         have = have_cpu; note = note_cpu; sub = subtitle
-        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'cpu_us_per_query' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i)".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('cpu_us_per_query') - column('cpu_us_per_query_ci')):(0):(2 * column('cpu_us_per_query_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "")
+        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'cpu_us_per_query' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i)".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('cpu_us_per_query') - column('cpu_us_per_query_ci')):(0):(2 * column('cpu_us_per_query_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "").lost_labels_on('cpu_us_per_query')
     }
     if (fig eq "insn-per-query") {
         title_text = "Guest instructions per query against offered rate"
         set ylabel "guest instructions per query: ".stat_label
         have = have_insn; note = note_insn; sub = subtitle_insn
-        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'insn_per_query' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i)".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('insn_per_query') - column('insn_per_query_ci')):(0):(2 * column('insn_per_query_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "")
+        plot_cmd = "plot for [i=1:nseries] data index (i-1) using 'offered_qps':'insn_per_query' with linespoints lw 2 pt int(word(points, i)) ps 1 lc rgb word(colors, i) title word(titles, i)".(have_ci ? ", for [i=1:nseries] data index (i-1) using 'offered_qps':(column('insn_per_query') - column('insn_per_query_ci')):(0):(2 * column('insn_per_query_ci')) with vectors heads size screen 0.006, 90 lc rgb word(colors, i) notitle" : "").lost_labels_on('insn_per_query')
     }
     if (fig eq "latency") {
         title_text = "Response latency against offered rate"
