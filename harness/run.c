@@ -624,15 +624,9 @@ static void rate_step(struct run *r, struct target *t, double rate)
         phase_end(&r->rc, t, &p, "rate", 1, NULL, err);
         return;
     }
-    /* The generator's own cost, so its share of the host is known. */
-    progress_done(r);
-    printf("rate %s %.0f qps: %llu of %llu answered, %.0f qps achieved, "
-           "generator %.2f us CPU per query\n",
-           system_kind_name(t->kind), rate, (unsigned long long)res.answered,
-           (unsigned long long)res.sent,
-           res.active_s > 0 ? (double)res.answered / res.active_s : 0,
-           res.sent ? (self_cpu_s() - cpu0) / (double)res.sent * 1e6 : 0);
-    fflush(stdout);
+    double generator_us =
+        res.sent ? (self_cpu_s() - cpu0) / (double)res.sent * 1e6 : 0;
+
     tr.has_traffic = 1;
     tr.active_s = res.active_s;
     tr.offered_qps = rate;
@@ -647,6 +641,16 @@ static void rate_step(struct run *r, struct target *t, double rate)
     if (!failure &&
         !loadgen_held_rate(&res, rate, r->prof.rate_s, why, sizeof(why)))
         failure = why;
+    /* The generator's own cost, so its share of the host is known. */
+    progress_done(r);
+    printf("rate %s %.0f qps: %llu of %llu answered, %.0f qps achieved, "
+           "generator %.2f us CPU per query%s%s\n",
+           system_kind_name(t->kind), rate, (unsigned long long)res.answered,
+           (unsigned long long)res.sent,
+           res.active_s > 0 ? (double)res.answered / res.active_s : 0,
+           generator_us, failure ? "; row failed: " : "",
+           failure ? failure : "");
+    fflush(stdout);
     phase_end(&r->rc, t, &p, "rate", 1, &tr, failure);
     loadgen_result_free(&res);
 }
