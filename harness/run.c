@@ -825,6 +825,10 @@ static void print_summary(const struct run *r)
     if (r->rc.accel != QEMU_ACCEL_KVM)
         printf("TCG: guest_time is always 0, so guest/host are empty; "
                "vcpu is QEMU's vCPU thread.\n");
+    if (!r->o.no_insn && r->rc.accel == QEMU_ACCEL_TCG)
+        printf("boot s: a boot with the instruction-counting plugin loaded, "
+               "which slows it; `ukbench boot-times` times boots without "
+               "it.\n");
     if (r->rc.failed_rows > 0)
         printf("%d of %d rows failed: the reasons are in the failure column "
                "of %s\n",
