@@ -209,6 +209,11 @@ static int boot_system(const struct boot_options *o, const char *work_dir)
         cfg.guest_ip = guest_ip;
         cfg.gateway = gateway;
     }
+    /* Missing files are reported before a calibration can hide them. */
+    if (system_check(&cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     if (o->system != SYSTEM_LINUX_NATIVE) {
         calibrate_resolve(&cal, &o->c, work_dir);
         cfg.accel = cal.chosen;

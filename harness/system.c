@@ -169,6 +169,49 @@ static int locate_image(struct system *s, char *err, size_t errlen)
     return check_file(s->image, "image", err, errlen);
 }
 
+/* Returns whether `name` is an executable path, or is found in $PATH. */
+static int executable_found(const char *name)
+{
+    const char *path = getenv("PATH");
+    char candidate[PATH_MAX];
+
+    if (strchr(name, '/'))
+        return access(name, X_OK) == 0;
+    while (path && *path) {
+        size_t len = strcspn(path, ":");
+
+        snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)len, path, name);
+        if (len > 0 && access(candidate, X_OK) == 0)
+            return 1;
+        path += len + (path[len] == ':');
+    }
+    return 0;
+}
+
+int system_check(const struct system_config *cfg, char *err, size_t errlen)
+{
+    struct system *s = calloc(1, sizeof(*s));
+    const char *qemu = cfg->qemu ? cfg->qemu : "qemu-system-x86_64";
+    int rc;
+
+    if (!s) {
+        snprintf(err, errlen, "system: out of memory");
+        return -1;
+    }
+    s->cfg = *cfg;
+    rc = locate_image(s, err, errlen);
+    free(s);
+    if (rc == 0 && cfg->kind != SYSTEM_LINUX_NATIVE &&
+        !executable_found(qemu)) {
+        snprintf(err, errlen,
+                 "system: %s: QEMU not found or not executable (install "
+                 "qemu-system-x86 or give --qemu PATH)",
+                 qemu);
+        rc = -1;
+    }
+    return rc;
+}
+
 /* Builds the guest kernel command line: the Linux guest's own, then keys. */
 static char *guest_append(const struct system *s, char *err, size_t errlen)
 {

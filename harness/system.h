@@ -73,6 +73,13 @@ int system_kind_parse(const char *name, enum system_kind *out);
 void system_config_init(struct system_config *cfg);
 
 /*
+ * Checks, without starting anything, that the build products cfg names
+ * exist (image, initramfs) and, for a QEMU system, that the QEMU binary
+ * is found. Returns 0, or -1 with the missing file and the fix in err.
+ */
+int system_check(const struct system_config *cfg, char *err, size_t errlen);
+
+/*
  * Starts the system and waits until it signals ready (the debugcon byte
  * 'R' for a guest, the "bench: ready" stdout line for the native server).
  * On success

@@ -238,3 +238,19 @@ Test(system_qemu, inconclusive_calibration_not_cached)
     calibrate_save(&cal, &c);
     cr_expect_eq(access(path, F_OK), 0, "conclusive result was not cached");
 }
+
+Test(system_qemu, check_names_missing_qemu)
+{
+    struct system_config cfg;
+    char err[512] = "";
+
+    empty_config(&cfg, 1);
+    cfg.qemu = "/nonexistent/qemu-system-x86_64";
+    cr_assert_eq(system_check(&cfg, err, sizeof(err)), -1);
+    cr_expect(strstr(err, "/nonexistent/qemu-system-x86_64") != NULL, "err: %s",
+              err);
+    cr_expect(strstr(err, "--qemu") != NULL, "err: %s", err);
+
+    cfg.qemu = NULL; /* the default, found in $PATH */
+    cr_expect_eq(system_check(&cfg, err, sizeof(err)), 0, "err: %s", err);
+}
