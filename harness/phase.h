@@ -103,9 +103,10 @@ void phase_begin(struct run_context *rc, struct target *t, struct phase *p);
 
 /*
  * Takes the "after" readings and builds the row for `mode` and repetition
- * rep in p, with the traffic figures in tr (NULL: none), without writing
- * it, so a check that costs work (a liveness lookup) can follow the phase
- * without being counted in it. Returns 0, or -1 when no row could be made.
+ * rep in p, with the traffic figures in tr (NULL: none). It does not write
+ * the row, so a check that costs work (a liveness lookup) can run after
+ * the readings and still decide the row's status. Returns 0, or -1 when
+ * no row could be made.
  */
 int phase_measure(struct run_context *rc, struct target *t, struct phase *p,
                   const char *mode, int rep, const struct phase_traffic *tr);
