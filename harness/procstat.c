@@ -5,12 +5,12 @@
 #define _GNU_SOURCE
 #endif
 #include "procstat.h"
+#include "pathfmt.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,21 +30,6 @@ static void procstat_err(char *err, size_t err_cap, const char *path,
     if (err != NULL && err_cap > 0)
         snprintf(err, err_cap, "procstat: %s: %s: %s", path, what,
                  strerror(errnum));
-}
-
-/* snprintf into a path buffer; -ENAMETOOLONG when it does not fit. */
-static int format_path(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int format_path(char *buf, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, cap, fmt, ap);
-    va_end(ap);
-    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
 static const char *proc_root_or_default(const char *proc_root)
@@ -271,7 +256,7 @@ static int read_threads(const char *root, pid_t pid,
     DIR *dir;
     int rc = 0, schedstat_seen = 0;
 
-    rc = format_path(path, sizeof(path), "%s/%d/task", root, (int)pid);
+    rc = pathfmt(path, sizeof(path), "%s/%d/task", root, (int)pid);
     if (rc < 0) {
         procstat_err(err, err_cap, root, "path too long", -rc);
         return rc;
@@ -304,13 +289,13 @@ static int read_threads(const char *root, pid_t pid,
          * when schedstat was opened, so a missing schedstat means a kernel
          * without it, not a thread that just exited.
          */
-        rc = format_path(stat_path, sizeof(stat_path), "%s/%s/schedstat", path,
-                         entry->d_name);
+        rc = pathfmt(stat_path, sizeof(stat_path), "%s/%s/schedstat", path,
+                     entry->d_name);
         if (rc == 0 && out->has_schedstat)
             ss_rc = read_schedstat_file(stat_path, &t->run_ns, &nonzero);
         if (rc == 0)
-            rc = format_path(stat_path, sizeof(stat_path), "%s/%s/stat", path,
-                             entry->d_name);
+            rc = pathfmt(stat_path, sizeof(stat_path), "%s/%s/stat", path,
+                         entry->d_name);
         if (rc < 0) {
             procstat_err(err, err_cap, path, "path too long", -rc);
             break;
@@ -350,7 +335,7 @@ int procstat_read(const char *proc_root, pid_t pid,
     char path[PATH_MAX];
     int rc;
 
-    rc = format_path(path, sizeof(path), "%s/%d/stat", root, (int)pid);
+    rc = pathfmt(path, sizeof(path), "%s/%d/stat", root, (int)pid);
     if (rc < 0) {
         procstat_err(err, err_cap, root, "path too long", -rc);
         return rc;
@@ -392,8 +377,8 @@ int procstat_read_mem(const char *proc_root, pid_t pid,
     char buf[PROC_FILE_MAX];
     int rc;
 
-    rc = format_path(path, sizeof(path), "%s/%d/status",
-                     proc_root_or_default(proc_root), (int)pid);
+    rc = pathfmt(path, sizeof(path), "%s/%d/status",
+                 proc_root_or_default(proc_root), (int)pid);
     if (rc < 0) {
         procstat_err(err, err_cap, proc_root, "path too long", -rc);
         return rc;

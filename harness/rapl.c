@@ -5,13 +5,13 @@
 #define _GNU_SOURCE
 #endif
 #include "rapl.h"
+#include "pathfmt.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,20 +32,6 @@ static void rapl_err(char *err, size_t err_cap, const char *object,
     if (err != NULL && err_cap > 0)
         snprintf(err, err_cap, "rapl: %s: %s: %s", object, what,
                  strerror(errnum));
-}
-
-static int format_path(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int format_path(char *buf, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, cap, fmt, ap);
-    va_end(ap);
-    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
 /* Reads a one-line sysfs file without its newline. Returns 0 or -errno. */
@@ -198,8 +184,8 @@ static double zone_max_power_w(const char *dir)
         char path[PATH_MAX], line[32];
         uint64_t uw;
 
-        if (format_path(path, sizeof(path), "%s/constraint_%d_max_power_uw",
-                        dir, i) < 0 ||
+        if (pathfmt(path, sizeof(path), "%s/constraint_%d_max_power_uw", dir,
+                    i) < 0 ||
             read_line(path, line, sizeof(line)) < 0 ||
             parse_u64_text(line, &uw) < 0)
             continue;
@@ -221,7 +207,7 @@ static int add_zone(struct rapl *r, const char *dir, int parent)
     enum rapl_domain domain;
     double power_w;
 
-    rc = format_path(path, sizeof(path), "%s/name", dir);
+    rc = pathfmt(path, sizeof(path), "%s/name", dir);
     if (rc == 0)
         rc = read_line(path, name, sizeof(name));
     if (rc < 0)
@@ -235,14 +221,14 @@ static int add_zone(struct rapl *r, const char *dir, int parent)
     if (r->nzones == RAPL_MAX_ZONES)
         return -E2BIG;
 
-    rc = format_path(path, sizeof(path), "%s/max_energy_range_uj", dir);
+    rc = pathfmt(path, sizeof(path), "%s/max_energy_range_uj", dir);
     if (rc == 0)
         rc = read_line(path, line, sizeof(line));
     if (rc == 0)
         rc = parse_u64_text(line, &z->max_range_uj);
     if (rc < 0)
         return rc;
-    if (format_path(path, sizeof(path), "%s/energy_uj", dir) < 0)
+    if (pathfmt(path, sizeof(path), "%s/energy_uj", dir) < 0)
         return -ENAMETOOLONG;
     z->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (z->fd < 0)
@@ -273,7 +259,7 @@ static int open_powercap(struct rapl *r, const char *root, char *err,
     DIR *dir;
     int rc = 0, found_pkg = 0;
 
-    if (format_path(dir_path, sizeof(dir_path), "%s/class/powercap", root) < 0)
+    if (pathfmt(dir_path, sizeof(dir_path), "%s/class/powercap", root) < 0)
         return -ENAMETOOLONG;
     dir = opendir(dir_path);
     if (dir == NULL)
@@ -283,8 +269,8 @@ static int open_powercap(struct rapl *r, const char *root, char *err,
 
         if (!zone_dir_package(entry->d_name, &parent))
             continue;
-        rc = format_path(zone_path, sizeof(zone_path), "%s/%s", dir_path,
-                         entry->d_name);
+        rc = pathfmt(zone_path, sizeof(zone_path), "%s/%s", dir_path,
+                     entry->d_name);
         if (rc == 0)
             rc = add_zone(r, zone_path, parent);
         if (rc < 0) {
@@ -317,14 +303,14 @@ static int read_perf_event(const char *pmu, const char *event, uint64_t *config,
     char *end;
     int rc;
 
-    rc = format_path(path, sizeof(path), "%s/events/%s", pmu, event);
+    rc = pathfmt(path, sizeof(path), "%s/events/%s", pmu, event);
     if (rc == 0)
         rc = read_line(path, line, sizeof(line));
     if (rc == 0)
         rc = rapl_parse_event_config(line, config);
     if (rc < 0)
         return rc;
-    rc = format_path(path, sizeof(path), "%s/events/%s.scale", pmu, event);
+    rc = pathfmt(path, sizeof(path), "%s/events/%s.scale", pmu, event);
     if (rc == 0)
         rc = read_line(path, line, sizeof(line));
     if (rc < 0)
@@ -344,10 +330,9 @@ static int parse_perf_power(struct rapl_perf_power *p, const char *root)
     char pmu[PATH_MAX], path[PATH_MAX], line[256];
     int rc, n;
 
-    rc = format_path(pmu, sizeof(pmu), "%s/bus/event_source/devices/power",
-                     root);
+    rc = pathfmt(pmu, sizeof(pmu), "%s/bus/event_source/devices/power", root);
     if (rc == 0)
-        rc = format_path(path, sizeof(path), "%s/type", pmu);
+        rc = pathfmt(path, sizeof(path), "%s/type", pmu);
     if (rc == 0)
         rc = read_line(path, line, sizeof(line));
     if (rc < 0)
@@ -359,7 +344,7 @@ static int parse_perf_power(struct rapl_perf_power *p, const char *root)
     p->has_dram = read_perf_event(pmu, "energy-ram", &p->config_dram,
                                   &p->scale_dram) == 0;
 
-    rc = format_path(path, sizeof(path), "%s/cpumask", pmu);
+    rc = pathfmt(path, sizeof(path), "%s/cpumask", pmu);
     if (rc == 0)
         rc = read_line(path, line, sizeof(line));
     if (rc < 0)
