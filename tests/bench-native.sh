@@ -13,6 +13,7 @@
 # temporary directory (workloads/nsd/run-nsd.sh).
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 
 seconds=${BENCH_SECONDS:-10}
 clients=${BENCH_CLIENTS:-1}
@@ -70,17 +71,6 @@ cpu_ticks() {
     echo "$total"
 }
 
-# Prints the PIDs whose parent is $1, from /proc (procps may be absent).
-children_of() {
-    awk -v parent="$1" '{
-        sub(/.*\) /, "")   # the command name may contain spaces
-        if ($2 == parent) {
-            split(FILENAME, part, "/")
-            print part[3]
-        }
-    }' /proc/[0-9]*/stat 2>/dev/null
-}
-
 # Prints $1 and the PIDs of all its descendants.
 descendants() {
     echo "$1"
@@ -99,18 +89,6 @@ free_port() {
             echo "$p"
             return 0
         fi
-    done
-    return 1
-}
-
-# Waits up to 10 s until server42.local.org answers on port $1.
-wait_answer() {
-    for _ in $(seq 1 50); do
-        if dig @127.0.0.1 -p "$1" +tries=1 +time=1 +short \
-            server42.local.org A 2>/dev/null | grep -qx 10.0.0.42; then
-            return 0
-        fi
-        sleep 0.2
     done
     return 1
 }

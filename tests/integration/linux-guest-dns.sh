@@ -14,6 +14,7 @@
 # Usage: linux-guest-dns.sh [--accel tcg|kvm]   (default tcg)
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 
 UKBENCH=build/harness/ukbench
 CLIENT=build/unikernel/udpclient
@@ -24,12 +25,6 @@ GARBAGE=300
 fail() {
     echo "linux-guest-dns: FAIL: $*"
     exit 1
-}
-
-# Prints field $2 (rx, tx, dropped, answered) of the last counters line in
-# file $1.
-counter() {
-    sed -n "s/.*bench: counters.* $2=\([0-9]*\).*/\1/p" "$1" | tail -n 1
 }
 
 if [ "${1:-}" = --checks ]; then

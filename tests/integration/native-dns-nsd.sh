@@ -6,6 +6,7 @@
 # answers for in-zone names must match exactly.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 
 server=build/linux-baseline/server-dns
 for tool in dig nsd bash od timeout; do
@@ -39,18 +40,6 @@ failures=0
 fail() {
     echo "native-dns-nsd: FAIL: $*" >&2
     failures=$((failures + 1))
-}
-
-# Waits up to 10 s until server42.local.org answers on port $1.
-wait_answer() {
-    for _ in $(seq 1 50); do
-        if dig @127.0.0.1 -p "$1" +tries=1 +time=1 +short \
-            server42.local.org A 2>/dev/null | grep -qx 10.0.0.42; then
-            return 0
-        fi
-        sleep 0.2
-    done
-    return 1
 }
 
 # Sends the message given in hex ($2) to port $1 and prints the reply in
@@ -90,16 +79,6 @@ wait_answer $((port_base + 1)) || {
     cat "$tmp/nsd.out" >&2
     echo "native-dns-nsd: NSD did not answer on $((port_base + 1))" >&2
     exit 1
-}
-# Prints the PIDs whose parent is $1, from /proc (procps may be absent).
-children_of() {
-    awk -v parent="$1" '{
-        sub(/.*\) /, "")   # the command name may contain spaces
-        if ($2 == parent) {
-            split(FILENAME, part, "/")
-            print part[3]
-        }
-    }' /proc/[0-9]*/stat 2>/dev/null
 }
 
 # NSD forks children: stop them all at the end.

@@ -9,6 +9,7 @@
 # Then the guest must power off with status 33 and print its counters.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 
 UKBENCH=build/harness/ukbench
 CLIENT=build/unikernel/udpclient
@@ -19,11 +20,6 @@ BURST=100
 fail() {
     echo "FAIL: $*"
     exit 1
-}
-
-# Reads field NAME=N from the counters line in $1.
-counter() {
-    sed -n "s/.*bench: counters.* $2=\([0-9]*\).*/\1/p" "$1" | tail -n 1
 }
 
 if [ "${1:-}" = --checks ]; then

@@ -7,6 +7,7 @@
 # guest must power off with status 33 and print its counters.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 
 UKBENCH=build/harness/ukbench
 CLIENT=build/unikernel/udpclient
@@ -15,10 +16,6 @@ GARBAGE=300
 fail() {
     echo "FAIL: $*"
     exit 1
-}
-
-counter() {
-    sed -n "s/.*bench: counters.* $2=\([0-9]*\).*/\1/p" "$1" | tail -n 1
 }
 
 if [ "${1:-}" = --checks ]; then
