@@ -21,7 +21,7 @@
 #include "rapl.h"
 #include "system.h"
 
-/* What every row of one `ukbench run` shares. */
+/* State shared by every row of one `ukbench run`: host, accelerator, CSV. */
 struct run_context {
     char run_id[64];
     struct hostinfo host;
